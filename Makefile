@@ -1,0 +1,50 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST ?= 127.0.0.1
+PORT ?= 8050
+
+.PHONY: run test test-fast bench browsers install install-test clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## run: start the explorer on the built-in coins sample (no network needed)
+run: install
+	$(VENV)/bin/regionscope view --host $(HOST) --port $(PORT)
+
+## browsers: Debian's chromium and chromedriver for the browser tests
+browsers:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		echo "Installing Debian chromium and chromium-driver for the browser tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+## test: the whole suite, browser tests included
+test: install-test browsers
+	$(VENV)/bin/pytest
+
+## test-fast: everything but the browser tests
+test-fast: install-test
+	$(VENV)/bin/pytest -m "not browser"
+
+## bench: the performance benchmark (not part of make test)
+bench: install-test browsers
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache test-artifacts

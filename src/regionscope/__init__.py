@@ -1,0 +1,63 @@
+"""regionscope: explore image segmentation results.
+
+The core (reading files, segmenting, measuring, contours, filter expressions)
+imports neither Dash nor Plotly; :func:`explore` loads the web app on demand.
+"""
+
+from regionscope._version import __version__
+from regionscope.contours import RegionContours, region_contours
+from regionscope.errors import FilterError, InputFileError, MeasurementError, RegionscopeError
+from regionscope.io import ImageData, load_image, load_labels, read_image, read_labels
+from regionscope.measurement import DEFAULT_PROPERTIES, measure
+from regionscope.query import filter_table, parse_filter
+from regionscope.segmentation import METHODS, segment
+
+__all__ = [
+    "__version__",
+    "DEFAULT_PROPERTIES",
+    "METHODS",
+    "FilterError",
+    "ImageData",
+    "InputFileError",
+    "MeasurementError",
+    "RegionContours",
+    "RegionscopeError",
+    "explore",
+    "filter_table",
+    "load_image",
+    "load_labels",
+    "measure",
+    "parse_filter",
+    "read_image",
+    "read_labels",
+    "region_contours",
+    "segment",
+]
+
+
+def explore(image=None, labels=None, **options):
+    """Open the regionscope explorer on an image and its labels.
+
+    Parameters
+    ----------
+    image : ndarray, str, os.PathLike or None
+        The image, or the path of an image file. ``None`` opens the built-in
+        ``coins`` sample.
+    labels : ndarray, str, os.PathLike or None
+        The label image or its path. ``None`` segments ``image`` (Otsu).
+    **options
+        Passed to :func:`regionscope.app.explore`: ``host``, ``port``,
+        ``jupyter_mode``, ``channel_names``, ``name``, ...
+
+    Returns
+    -------
+    The running app's URL (str).
+
+    Notes
+    -----
+    In a Jupyter notebook the app is shown in the notebook; in a script it is
+    served until interrupted.
+    """
+    from regionscope.app import explore as _explore
+
+    return _explore(image, labels, **options)

@@ -1,0 +1,9 @@
+"""The regionscope explorer: a Dash app linking the image and the region table.
+
+This package is the view; the core (``regionscope.io``, ``measurement``, ...)
+never imports it.
+"""
+
+from regionscope.app.server import create_app, explore, serve_files
+
+__all__ = ["create_app", "explore", "serve_files"]

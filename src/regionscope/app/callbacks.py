@@ -1,0 +1,504 @@
+"""Every callback of the explorer, registered in one place.
+
+Developer notes: the callback graph
+-----------------------------------
+State lives in the browser: the dataset id (``rs-dataset``), the exclusions
+per dataset (``rs-excluded``, localStorage), the focused region (``rs-focus``)
+and the query's matching labels (``rs-query-result``). The server only looks
+datasets up by id in the app's :class:`DatasetRegistry`; nothing here mutates
+shared state.
+
+Server callbacks (Python, below)::
+
+    rs-dataset ──> show_dataset ──> figure skeleton, grid rows/columns, control options,
+                                    plane/channel choices (which trigger show_plane)
+    rs-dataset, plane, channel ──> show_plane ──> figure data[0] (the image, Patch)
+                                                  rs-label-map (label-index PNG)
+    colour-by, colormap ──> color_regions ──> rs-overlay-colors, colour bar (Patch)
+    query box ──> run_query ──> rs-query-result, query error text
+    rs-focus, plane ──> outline_focus ──> layout.shapes (+ axis ranges on row click)
+    rs-focus ──> jump_to_plane ──> plane (3D: the slice through the centroid)
+    uploads, "Segment image" ──> open_* ──> rs-dataset (or a notice; the dataset stays)
+
+Clientside callbacks (``assets/regionscope.js``), where the browser is faster
+than a round trip::
+
+    rs-label-map, rs-overlay-colors, grid virtualRowData, mode ──> overlay picture (Patch)
+    hoverData ──> hover strip + grid row highlight/scroll
+    clickData ──> rs-focus, grid selectedRows/scrollTo;  cellClicked ──> rs-focus
+    rs-query-result, rs-excluded ──> grid external filter ──> virtualRowData ──> overlay, count
+    opacity ──> layout.images[0].opacity (Patch)
+
+The image is sent only by show_plane; overlay, colours, highlight and zoom
+changes never resend it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+from dash import ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
+
+from regionscope.app import display
+from regionscope.app.colors import encode_bytes, numeric_columns, region_colors
+from regionscope.app.figure import base_figure, colorbar_marker, highlight_shapes, zoom_ranges
+from regionscope.app.grid import column_defs, default_hover_columns, row_data
+from regionscope.app.ids import ID
+from regionscope.errors import FilterError, RegionscopeError
+from regionscope.query import filter_mask, parse_filter
+
+HIDDEN = {"display": "none"}
+SHOWN = {}
+
+
+class SmallCache:
+    """A thread-safe LRU cache of computed values, owned by one app.
+
+    Parameters
+    ----------
+    size : int
+    """
+
+    def __init__(self, size=32):
+        self.size = size
+        self._items = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, compute):
+        """The cached value for ``key``, computing it with ``compute()`` when missing."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
+def notice(message, *, error=True):
+    """A message for the page header."""
+    return html.Span(message, className="rs-error" if error else "rs-info")
+
+
+def decode_upload(contents, filename, folder):
+    """Save a ``dcc.Upload`` payload as a file and return its path.
+
+    Parameters
+    ----------
+    contents : str
+        ``data:<mime>;base64,<payload>``.
+    filename : str
+        The name the user's file had (its extension decides the reader).
+    folder : pathlib.Path
+
+    Returns
+    -------
+    pathlib.Path
+        ``folder / <content hash>-<filename>``; the same file twice is saved once.
+    """
+    if not contents or "," not in contents:
+        raise RegionscopeError(f"{filename}: the upload arrived empty; try again")
+    payload = base64.b64decode(contents.split(",", 1)[1])
+    digest = hashlib.blake2b(payload, digest_size=8).hexdigest()
+    safe_name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in Path(filename).name)[-120:]
+    path = folder / f"{digest}-{safe_name}"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(payload)
+    return path
+
+
+def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
+    """Attach the explorer's callbacks to ``app``.
+
+    Parameters
+    ----------
+    app : dash.Dash
+    registry : DatasetRegistry
+    default_dataset_id : str
+        Opened when a browser's stored id is unknown to this server.
+    upload_folder : pathlib.Path
+        Where uploaded files are saved.
+    """
+    pictures = SmallCache(size=16)
+    limits = SmallCache(size=16)
+
+    def dataset_of(store):
+        return registry.get((store or {}).get("id") or default_dataset_id)
+
+    @app.callback(
+        Output(ID.GRAPH, "figure"),
+        Output(ID.GRID, "rowData"),
+        Output(ID.GRID, "columnDefs"),
+        Output(ID.COLOR_BY, "options"),
+        Output(ID.COLOR_BY, "value"),
+        Output(ID.HOVER_COLUMNS, "options"),
+        Output(ID.HOVER_COLUMNS, "value"),
+        Output(ID.CHANNEL, "options"),
+        Output(ID.CHANNEL, "value"),
+        Output(ID.CHANNEL_ROW, "style"),
+        Output(ID.PLANE, "max"),
+        Output(ID.PLANE, "value"),
+        Output(ID.PLANE_ROW, "style"),
+        Output(ID.DATASET_NAME, "children"),
+        Output(ID.FOCUS, "data"),
+        Output(ID.NOTICE, "children"),
+        Output(ID.METHOD, "value"),
+        Output(ID.OBJECTS, "value"),
+        Output(ID.MIN_SIZE, "value"),
+        Output(ID.FILL_HOLES, "value"),
+        Input(ID.DATASET, "data"),
+        State(ID.COLOR_BY, "value"),
+        State(ID.HOVER_COLUMNS, "value"),
+    )
+    def show_dataset(store, color_by, hover_columns):
+        message = None
+        try:
+            dataset = dataset_of(store)
+        except RegionscopeError as exc:
+            message = notice(f"{exc}. Showing the default dataset instead.")
+            dataset = registry.get(default_dataset_id)
+        table = dataset.table
+        columns = list(table.columns)
+        colorable = numeric_columns(table)
+        if color_by not in colorable:
+            color_by = "area" if "area" in colorable else "label"
+        hover_columns = [c for c in (hover_columns or []) if c in columns] or default_hover_columns(table)
+        channels = display.channel_choices(dataset.image)
+        n_regions = len(table)
+        name = f"{dataset.name} · {dataset.shape[-1]}×{dataset.shape[-2]}"
+        if dataset.labels.ndim == 3:
+            name += f"×{dataset.shape[0]}"
+        name += f" · {n_regions} regions" + ("" if dataset.labels_given else " (segmented here)")
+        return (
+            base_figure(dataset.shape[-2:], uirevision=dataset.id),
+            row_data(table),
+            column_defs(table),
+            colorable,
+            color_by,
+            columns,
+            hover_columns,
+            channels,
+            display.COMPOSITE if channels else None,
+            SHOWN if channels else HIDDEN,
+            max(dataset.n_planes - 1, 1),
+            dataset.n_planes // 2 if dataset.n_planes > 1 else 0,
+            SHOWN if dataset.n_planes > 1 else HIDDEN,
+            name,
+            None,
+            message,
+            *segmentation_controls(dataset.segmentation),
+        )
+
+    @app.callback(
+        Output(ID.GRAPH, "figure", allow_duplicate=True),
+        Output(ID.LABEL_MAP, "data"),
+        Input(ID.DATASET, "data"),
+        Input(ID.PLANE, "value"),
+        Input(ID.CHANNEL, "value"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def show_plane(store, plane, channel):
+        dataset = _dataset_or_default(store)
+        plane = int(np.clip(plane or 0, 0, dataset.n_planes - 1))
+        channel = channel if channel is not None else display.COMPOSITE
+
+        def picture():
+            channel_limits = limits.get(dataset.id, lambda: display.image_limits(dataset.image))
+            return display.encode_picture(display.display_plane(dataset.image, channel_limits, plane, channel))
+
+        figure = Patch()
+        figure["data"][0]["source"] = pictures.get((dataset.id, "image", plane, channel), picture)
+        label_map = {
+            "dataset": dataset.id,
+            "plane": plane,
+            "url": pictures.get((dataset.id, "index", plane), lambda: display.encode_index_png(dataset.index_plane(plane))),
+            "width": int(dataset.shape[-1]),
+            "height": int(dataset.shape[-2]),
+            "outline": display.outline_width(dataset.shape),
+            # Redraw the overlay even when the same plane is sent again (a new figure).
+            "revision": time.time_ns(),
+        }
+        return figure, label_map
+
+    def _dataset_or_default(store):
+        try:
+            return dataset_of(store)
+        except RegionscopeError:
+            return registry.get(default_dataset_id)
+
+    @app.callback(
+        Output(ID.OVERLAY_COLORS, "data"),
+        Output(ID.GRAPH, "figure", allow_duplicate=True),
+        Input(ID.COLOR_BY, "value"),
+        Input(ID.COLORMAP, "value"),
+        State(ID.DATASET, "data"),
+        prevent_initial_call=True,
+    )
+    def color_regions(color_by, colormap, store):
+        dataset = _dataset_or_default(store)
+        colors, colorbar = region_colors(dataset.table, color_by or "label", colormap or "Viridis")
+        figure = Patch()
+        figure["data"][1]["marker"] = colorbar_marker(colorbar)
+        return {
+            "dataset": dataset.id,
+            "key": f"{dataset.id}:{color_by}:{colormap}",
+            "labels": encode_bytes(dataset.label_values.astype("<i4")),
+            "rgb": encode_bytes(colors),
+        }, figure
+
+    @app.callback(
+        Output(ID.QUERY_RESULT, "data"),
+        Output(ID.QUERY_ERROR, "children"),
+        Output(ID.QUERY, "className"),
+        Input(ID.QUERY, "value"),
+        Input(ID.DATASET, "data"),
+    )
+    def run_query(text, store):
+        if not text or not text.strip():
+            return None, "", "rs-query"
+        dataset = _dataset_or_default(store)
+        try:
+            mask = filter_mask(dataset.table, parse_filter(text))
+        except FilterError as exc:
+            return None, str(exc), "rs-query rs-invalid"
+        labels = dataset.label_values[mask]
+        return {"dataset": dataset.id, "labels": labels.tolist()}, "", "rs-query"
+
+    @app.callback(
+        Output(ID.PLANE, "value", allow_duplicate=True),
+        Input(ID.FOCUS, "data"),
+        State(ID.DATASET, "data"),
+        State(ID.PLANE, "value"),
+        prevent_initial_call=True,
+    )
+    def jump_to_plane(focus, store, plane):
+        if not focus or focus.get("source") != "table":
+            return no_update
+        dataset = _dataset_or_default(store)
+        row = dataset.row_of(focus["label"])
+        if dataset.labels.ndim != 3 or row is None:
+            return no_update
+        target = int(round(row["centroid-0"])) if "centroid-0" in row else plane
+        # The centroid of a curved region can miss it; use the nearest plane it has pixels on.
+        planes = np.unique(dataset.contours.plane[dataset.contours.label == focus["label"]])
+        if len(planes) and target not in planes:
+            target = int(planes[np.argmin(np.abs(planes - target))])
+        return target if target != plane else no_update
+
+    @app.callback(
+        Output(ID.GRAPH, "figure", allow_duplicate=True),
+        Input(ID.FOCUS, "data"),
+        Input(ID.PLANE, "value"),
+        State(ID.ZOOM_TO_ROW, "value"),
+        State(ID.DATASET, "data"),
+        prevent_initial_call=True,
+    )
+    def outline_focus(focus, plane, zoom, store):
+        figure = Patch()
+        if not focus:
+            figure["layout"]["shapes"] = []
+            return figure
+        dataset = _dataset_or_default(store)
+        row = dataset.row_of(focus["label"])
+        if row is None:
+            figure["layout"]["shapes"] = []
+            return figure
+        plane_index = int(plane or 0) if dataset.labels.ndim == 3 else None
+        figure["layout"]["shapes"] = highlight_shapes(dataset.contours.rings(focus["label"], plane_index))
+        if ctx.triggered_id == ID.FOCUS and focus.get("source") == "table" and zoom:
+            ndim = dataset.labels.ndim
+            bbox = [int(row[f"bbox-{i}"]) for i in range(2 * ndim)] if "bbox-0" in row else None
+            if bbox is not None:
+                plane_bbox = bbox[ndim - 2 : ndim] + bbox[2 * ndim - 2 :]
+                x_range, y_range = zoom_ranges(plane_bbox, dataset.shape[-2:])
+                figure["layout"]["xaxis"]["range"] = x_range
+                figure["layout"]["yaxis"]["range"] = y_range
+        return figure
+
+    @app.callback(
+        Output(ID.DATASET, "data", allow_duplicate=True),
+        Output(ID.NOTICE, "children", allow_duplicate=True),
+        Input(ID.UPLOAD_IMAGE, "contents"),
+        State(ID.UPLOAD_IMAGE, "filename"),
+        State(ID.METHOD, "value"),
+        State(ID.OBJECTS, "value"),
+        State(ID.MIN_SIZE, "value"),
+        State(ID.FILL_HOLES, "value"),
+        prevent_initial_call=True,
+        running=[(Output(ID.UPLOAD_IMAGE, "className"), "rs-upload rs-busy", "rs-upload")],
+    )
+    def open_uploaded_image(contents, filename, method, objects, min_size, fill_holes):
+        try:
+            path = decode_upload(contents, filename, upload_folder)
+            dataset = registry.open_files(path, name=filename, segmentation=segmentation_options(method, objects, min_size, fill_holes))
+        except RegionscopeError as exc:
+            return no_update, notice(f"Could not open the image: {exc}")
+        return {"id": dataset.id}, notice(f"Opened {filename}: {len(dataset.table)} regions found by segmentation.", error=False)
+
+    @app.callback(
+        Output(ID.DATASET, "data", allow_duplicate=True),
+        Output(ID.NOTICE, "children", allow_duplicate=True),
+        Input(ID.UPLOAD_LABELS, "contents"),
+        State(ID.UPLOAD_LABELS, "filename"),
+        State(ID.DATASET, "data"),
+        prevent_initial_call=True,
+        running=[(Output(ID.UPLOAD_LABELS, "className"), "rs-upload rs-busy", "rs-upload")],
+    )
+    def open_uploaded_labels(contents, filename, store):
+        from regionscope.io import check_same_shape, load_labels
+
+        current = _dataset_or_default(store)
+        try:
+            path = decode_upload(contents, filename, upload_folder)
+            labels = load_labels(path)
+            check_same_shape(current.image, labels)
+            dataset = registry.open(current.image, labels.data, name=current.name)
+        except RegionscopeError as exc:
+            return no_update, notice(f"Could not use the label mask: {exc}")
+        return {"id": dataset.id}, notice(f"Opened {filename} as the labels of {current.name}: {len(dataset.table)} regions.", error=False)
+
+    @app.callback(
+        Output(ID.DATASET, "data", allow_duplicate=True),
+        Output(ID.NOTICE, "children", allow_duplicate=True),
+        Input(ID.SEGMENT, "n_clicks"),
+        State(ID.DATASET, "data"),
+        State(ID.METHOD, "value"),
+        State(ID.OBJECTS, "value"),
+        State(ID.MIN_SIZE, "value"),
+        State(ID.FILL_HOLES, "value"),
+        prevent_initial_call=True,
+        running=[(Output(ID.SEGMENT, "disabled"), True, False)],
+    )
+    def segment_again(_clicks, store, method, objects, min_size, fill_holes):
+        current = _dataset_or_default(store)
+        try:
+            dataset = registry.open(current.image, None, name=current.name, segmentation=segmentation_options(method, objects, min_size, fill_holes))
+        except RegionscopeError as exc:
+            return no_update, notice(f"Segmentation failed: {exc}")
+        return {"id": dataset.id}, notice(f"Segmented with {method}: {len(dataset.table)} regions.", error=False)
+
+    register_clientside_callbacks(app)
+
+
+def segmentation_options(method, objects, min_size, fill_holes):
+    """:func:`regionscope.segment` options from the settings panel's values."""
+    try:
+        size = int(min_size or 0)
+    except (TypeError, ValueError):
+        size = 0
+    return {
+        "method": method or "otsu",
+        "objects": objects or "bright",
+        "min_size": max(size, 0),
+        "fill_holes": bool(fill_holes),
+    }
+
+
+def segmentation_controls(options):
+    """The settings panel's values for :func:`regionscope.segment` options (inverse of the above)."""
+    return (
+        options.get("method", "otsu"),
+        options.get("objects", "bright"),
+        options.get("min_size", 0),
+        ["fill"] if options.get("fill_holes") else [],
+    )
+
+
+def register_clientside_callbacks(app):
+    """The callbacks that run in the browser (``assets/regionscope.js``)."""
+
+    def clientside(name, *dependencies, **options):
+        app.clientside_callback(ClientsideFunction(namespace="regionscope", function_name=name), *dependencies, **options)
+
+    clientside(
+        "renderOverlay",
+        Output(ID.GRAPH, "figure", allow_duplicate=True),
+        Input(ID.LABEL_MAP, "data"),
+        Input(ID.OVERLAY_COLORS, "data"),
+        Input(ID.GRID, "virtualRowData"),
+        Input(ID.OVERLAY_MODE, "value"),
+        prevent_initial_call=True,
+    )
+    clientside(
+        "setOpacity",
+        Output(ID.GRAPH, "figure", allow_duplicate=True),
+        Input(ID.OPACITY, "value"),
+        prevent_initial_call=True,
+    )
+    clientside(
+        "showHover",
+        Output(ID.HOVER_INFO, "children"),
+        Input(ID.GRAPH, "hoverData"),
+        State(ID.HOVER_COLUMNS, "value"),
+        State(ID.LABEL_MAP, "data"),
+        prevent_initial_call=True,
+    )
+    clientside(
+        "clickImage",
+        Output(ID.FOCUS, "data", allow_duplicate=True),
+        Output(ID.GRID, "selectedRows"),
+        Output(ID.GRID, "scrollTo"),
+        Input(ID.GRAPH, "clickData"),
+        State(ID.LABEL_MAP, "data"),
+        prevent_initial_call=True,
+    )
+    clientside(
+        "clickRow",
+        Output(ID.FOCUS, "data", allow_duplicate=True),
+        Input(ID.GRID, "cellClicked"),
+        prevent_initial_call=True,
+    )
+    clientside(
+        "showFocus",
+        Output(ID.FOCUS_SHOWN, "data"),
+        Input(ID.FOCUS, "data"),
+    )
+    clientside(
+        "applyExternalFilter",
+        Output(ID.FILTER_APPLIED, "data"),
+        Input(ID.QUERY_RESULT, "data"),
+        Input(ID.EXCLUDED, "data"),
+        Input(ID.DATASET, "data"),
+        Input(ID.GRID, "rowData"),
+    )
+    clientside(
+        "showCount",
+        Output(ID.COUNT, "children"),
+        Input(ID.GRID, "virtualRowData"),
+        Input(ID.FILTER_APPLIED, "data"),
+        State(ID.GRID, "rowData"),
+    )
+    clientside(
+        "excludeSelected",
+        Output(ID.EXCLUDED, "data", allow_duplicate=True),
+        Input(ID.EXCLUDE, "n_clicks"),
+        State(ID.GRID, "selectedRows"),
+        State(ID.EXCLUDED, "data"),
+        State(ID.DATASET, "data"),
+        prevent_initial_call=True,
+    )
+    clientside(
+        "restoreAll",
+        Output(ID.EXCLUDED, "data", allow_duplicate=True),
+        Input(ID.RESTORE, "n_clicks"),
+        State(ID.EXCLUDED, "data"),
+        State(ID.DATASET, "data"),
+        prevent_initial_call=True,
+    )
+    clientside(
+        "clearFilters",
+        Output(ID.GRID, "filterModel"),
+        Output(ID.QUERY, "value"),
+        Input(ID.CLEAR_FILTERS, "n_clicks"),
+        prevent_initial_call=True,
+    )

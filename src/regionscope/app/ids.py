@@ -1,0 +1,57 @@
+"""Every component id of the explorer, in one place.
+
+Ids are deterministic strings (``rs-...``) so that tests, CSS and the
+clientside JavaScript in ``assets/`` can name them too.
+"""
+
+from enum import StrEnum
+
+
+class ID(StrEnum):
+    """Component ids of the explorer page."""
+
+    # Stores (state in the browser)
+    DATASET = "rs-dataset"  # {"id": dataset id} of this browser tab
+    LABEL_MAP = "rs-label-map"  # label-index PNG of the shown plane + its geometry
+    OVERLAY_COLORS = "rs-overlay-colors"  # colour per region (by table position)
+    QUERY_RESULT = "rs-query-result"  # labels that pass the query box, or None
+    EXCLUDED = "rs-excluded"  # {dataset id: [labels]}, in localStorage
+    FOCUS = "rs-focus"  # {"label": int, "source": "table" | "image"}
+    FILTER_APPLIED = "rs-filter-applied"  # written when the grid re-filters
+    FOCUS_SHOWN = "rs-focus-shown"  # written when the grid shows the focused row
+    MESSAGE = "rs-message"  # user-facing notice (upload errors, ...)
+
+    # Image panel
+    GRAPH = "rs-graph"
+    HOVER_INFO = "rs-hover-info"
+    COLOR_BY = "rs-color-by"
+    COLORMAP = "rs-colormap"
+    OVERLAY_MODE = "rs-overlay-mode"
+    OPACITY = "rs-opacity"
+    ZOOM_TO_ROW = "rs-zoom-to-row"
+    HOVER_COLUMNS = "rs-hover-columns"
+    CHANNEL = "rs-channel"
+    CHANNEL_ROW = "rs-channel-row"
+    PLANE = "rs-plane"
+    PLANE_ROW = "rs-plane-row"
+
+    # Table panel
+    GRID = "rs-grid"
+    QUERY = "rs-query"
+    QUERY_ERROR = "rs-query-error"
+    COUNT = "rs-count"
+    EXCLUDE = "rs-exclude"
+    RESTORE = "rs-restore"
+    CLEAR_FILTERS = "rs-clear-filters"
+
+    # Data panel
+    DATASET_NAME = "rs-dataset-name"
+    UPLOAD_IMAGE = "rs-upload-image"
+    UPLOAD_LABELS = "rs-upload-labels"
+    NOTICE = "rs-notice"
+    METHOD = "rs-method"
+    OBJECTS = "rs-objects"
+    MIN_SIZE = "rs-min-size"
+    FILL_HOLES = "rs-fill-holes"
+    SEGMENT = "rs-segment"
+    HELP = "rs-help"

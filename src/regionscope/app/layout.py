@@ -1,0 +1,244 @@
+"""The explorer page: every component is built here, once.
+
+Callbacks (``callbacks.py``) fill the components with a dataset's content;
+the layout itself holds no data except the id of the dataset to open.
+"""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from regionscope.app.colors import COLORMAPS
+from regionscope.app.grid import ROW_ID
+from regionscope.app.ids import ID
+from regionscope.segmentation import METHODS
+
+#: Largest upload accepted in the page, in bytes.
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+
+HELP_TEXT = """
+* **Hover** over a region: its properties appear under the image and its row lights up in the table.
+* **Click a row**: the region is outlined in red and the view zooms to it (untick *zoom to row* to stay put).
+* **Click a region** in the image: its row is selected and scrolled into view.
+* **Filter**: type in a column's filter box, or a query such as `{area} < 1000 && {perimeter} > 200`
+  or `area > 500 and not touches_border`. The image shows only the regions whose rows pass.
+* **Exclude**: tick rows and press *Exclude selected*; they leave the image and the counts until *Restore all*.
+  Exclusions are kept in this browser for this dataset.
+* **Colour by** any numeric column; pick the colormap, outlines or filled regions, and the opacity.
+* **Pan** by dragging, **zoom** with the mouse wheel; double-click resets the view.
+* **Open your own data** under *Data*: an image, then optionally its label mask (TIFF, PNG, JPEG, BMP, GIF, .npy).
+"""
+
+
+def control(label, component, *, id=None, hidden=False):
+    """A labelled control in a toolbar."""
+    style = {"display": "none"} if hidden else None
+    return html.Label([html.Span(label, className="rs-control-label"), component], className="rs-control", id=id or "", style=style)
+
+
+def image_panel():
+    """Image toolbar, figure and the hover information strip."""
+    toolbar = html.Div(
+        className="rs-toolbar",
+        children=[
+            control("Colour by", dcc.Dropdown(id=ID.COLOR_BY, clearable=False, style={"width": "13rem"})),
+            control(
+                "Colormap",
+                dcc.Dropdown(id=ID.COLORMAP, options=list(COLORMAPS), value="Viridis", clearable=False, style={"width": "8rem"}),
+            ),
+            control(
+                "Regions",
+                dcc.RadioItems(
+                    id=ID.OVERLAY_MODE,
+                    options=[{"label": " outline", "value": "outline"}, {"label": " filled", "value": "filled"}],
+                    value="outline",
+                    inline=True,
+                ),
+            ),
+            control(
+                "Opacity",
+                html.Div(dcc.Slider(id=ID.OPACITY, min=0, max=1, step=0.05, value=0.8, marks=None), style={"width": "8rem"}),
+            ),
+            dcc.Checklist(
+                id=ID.ZOOM_TO_ROW,
+                options=[{"label": " zoom to row", "value": "zoom"}],
+                value=["zoom"],
+                className="rs-control",
+            ),
+        ],
+    )
+    stack_toolbar = html.Div(
+        className="rs-toolbar",
+        children=[
+            html.Div(
+                control("Channel", dcc.Dropdown(id=ID.CHANNEL, clearable=False, style={"width": "11rem"})),
+                id=ID.CHANNEL_ROW,
+                style={"display": "none"},
+            ),
+            html.Div(
+                control(
+                    "z",
+                    html.Div(
+                        dcc.Slider(id=ID.PLANE, min=0, max=1, step=1, value=0, marks=None, tooltip={"placement": "bottom"}),
+                        style={"width": "16rem"},
+                    ),
+                ),
+                id=ID.PLANE_ROW,
+                style={"display": "none"},
+            ),
+            control("Show on hover", dcc.Dropdown(id=ID.HOVER_COLUMNS, multi=True, style={"minWidth": "18rem"})),
+        ],
+    )
+    graph = dcc.Graph(
+        id=ID.GRAPH,
+        className="rs-graph",
+        config={
+            "scrollZoom": True,
+            "displaylogo": False,
+            "doubleClick": "reset",
+            "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toImage"],
+        },
+        clear_on_unhover=True,
+    )
+    hover = html.Div(id=ID.HOVER_INFO, className="rs-hover-info", children="Hover over a region to see its properties.")
+    return html.Section(className="rs-panel rs-image-panel", children=[toolbar, stack_toolbar, graph, hover])
+
+
+def table_panel():
+    """Query box, counts, row actions and the grid."""
+    query = html.Div(
+        className="rs-query-row",
+        children=[
+            dcc.Input(
+                id=ID.QUERY,
+                type="text",
+                debounce=0.4,
+                placeholder="query, e.g. {area} < 1000 && {perimeter} > 200",
+                className="rs-query",
+                spellCheck=False,
+            ),
+            html.Div(id=ID.QUERY_ERROR, className="rs-query-error", role="alert"),
+        ],
+    )
+    actions = html.Div(
+        className="rs-actions",
+        children=[
+            html.Span(id=ID.COUNT, className="rs-count"),
+            html.Button("Exclude selected", id=ID.EXCLUDE, className="rs-button"),
+            html.Button("Restore all", id=ID.RESTORE, className="rs-button"),
+            html.Button("Clear filters", id=ID.CLEAR_FILTERS, className="rs-button"),
+        ],
+    )
+    grid = dag.AgGrid(
+        id=ID.GRID,
+        className="ag-theme-alpine rs-grid",
+        rowData=[],
+        columnDefs=[],
+        getRowId=ROW_ID,
+        defaultColDef={"sortable": True, "filter": True, "floatingFilter": True, "resizable": True, "minWidth": 90},
+        dashGridOptions={
+            "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": True, "enableClickSelection": False},
+            "isExternalFilterPresent": {"function": "rsExternalFilterPresent()"},
+            "doesExternalFilterPass": {"function": "rsExternalFilterPasses(params)"},
+            "animateRows": False,
+            "suppressColumnVirtualisation": False,
+            "tooltipShowDelay": 300,
+        },
+        rowClassRules={"rs-hovered": "rsIsHovered(params)", "rs-focused": "rsIsFocused(params)"},
+        columnSize="autoSize",
+        style={"height": "100%", "width": "100%"},
+    )
+    return html.Section(className="rs-panel rs-table-panel", children=[query, actions, html.Div(grid, className="rs-grid-box")])
+
+
+def data_panel():
+    """Open files and re-run segmentation."""
+    upload_style = "rs-upload"
+    return html.Details(
+        className="rs-details",
+        children=[
+            html.Summary("Data"),
+            html.Div(
+                className="rs-data",
+                children=[
+                    dcc.Upload(
+                        id=ID.UPLOAD_IMAGE,
+                        children=html.Div(["Drop an image here or ", html.A("choose a file")]),
+                        className=upload_style,
+                        max_size=MAX_UPLOAD_BYTES,
+                    ),
+                    dcc.Upload(
+                        id=ID.UPLOAD_LABELS,
+                        children=html.Div(["Drop its label mask here or ", html.A("choose a file"), " (optional)"]),
+                        className=upload_style,
+                        max_size=MAX_UPLOAD_BYTES,
+                    ),
+                    html.Div(
+                        className="rs-toolbar",
+                        children=[
+                            control("Threshold", dcc.Dropdown(id=ID.METHOD, options=list(METHODS), value="otsu", clearable=False, style={"width": "8rem"})),
+                            control(
+                                "Objects",
+                                dcc.RadioItems(
+                                    id=ID.OBJECTS,
+                                    options=[{"label": " bright", "value": "bright"}, {"label": " dark", "value": "dark"}],
+                                    value="bright",
+                                    inline=True,
+                                ),
+                            ),
+                            control("Min size", dcc.Input(id=ID.MIN_SIZE, type="number", min=0, step=1, value=0, style={"width": "5rem"})),
+                            dcc.Checklist(id=ID.FILL_HOLES, options=[{"label": " fill holes", "value": "fill"}], value=[], className="rs-control"),
+                            html.Button("Segment image", id=ID.SEGMENT, className="rs-button"),
+                        ],
+                    ),
+                ],
+            ),
+        ],
+    )
+
+
+def help_panel():
+    """The "How to use" panel."""
+    return html.Details(
+        id=ID.HELP,
+        className="rs-details",
+        children=[html.Summary("How to use"), dcc.Markdown(HELP_TEXT, className="rs-help")],
+    )
+
+
+def build_layout(dataset_id):
+    """The whole page, opening the dataset ``dataset_id``.
+
+    Parameters
+    ----------
+    dataset_id : str
+        Id of the dataset shown until the user opens another.
+    """
+    stores = [
+        dcc.Store(id=ID.DATASET, data={"id": dataset_id}, storage_type="session"),
+        dcc.Store(id=ID.LABEL_MAP),
+        dcc.Store(id=ID.OVERLAY_COLORS),
+        dcc.Store(id=ID.QUERY_RESULT),
+        dcc.Store(id=ID.EXCLUDED, data={}, storage_type="local"),
+        dcc.Store(id=ID.FOCUS),
+        dcc.Store(id=ID.FILTER_APPLIED),
+        dcc.Store(id=ID.FOCUS_SHOWN),
+    ]
+    header = html.Header(
+        className="rs-header",
+        children=[
+            html.H1("regionscope"),
+            html.Span(id=ID.DATASET_NAME, className="rs-dataset-name"),
+            html.Div(id=ID.NOTICE, className="rs-notice", role="status"),
+        ],
+    )
+    return html.Div(
+        className="rs-app",
+        children=[
+            *stores,
+            header,
+            html.Main(className="rs-main", children=[image_panel(), table_panel()]),
+            html.Footer(className="rs-footer", children=[data_panel(), help_panel()]),
+        ],
+    )

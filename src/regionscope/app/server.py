@@ -1,0 +1,150 @@
+"""Create and serve the explorer app.
+
+One :class:`dash.Dash` app serves many browsers. Each browser tab keeps the id
+of its dataset in a ``dcc.Store``; the app's :class:`DatasetRegistry` holds the
+immutable datasets. Serve it with threads in one process (the registry lives
+in that process's memory).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import dash
+
+from regionscope.app.callbacks import register_callbacks
+from regionscope.app.layout import build_layout
+from regionscope.app.registry import DatasetRegistry
+from regionscope.io import ImageData
+
+ASSETS = Path(__file__).parent / "assets"
+#: How the coins sample is segmented: Otsu, holes filled, specks dropped (24 regions).
+SAMPLE_SEGMENTATION = {"method": "otsu", "fill_holes": True, "min_size": 100}
+
+
+def create_app(default_dataset, registry, *, upload_folder=None, title="regionscope"):
+    """The Dash app, opening ``default_dataset`` for new browsers.
+
+    Parameters
+    ----------
+    default_dataset : Dataset
+        Shown to a browser that has no dataset yet (already in ``registry``).
+    registry : DatasetRegistry
+    upload_folder : path-like or None
+        Where uploads are saved (default: a new temporary folder).
+    title : str
+
+    Returns
+    -------
+    dash.Dash
+    """
+    upload_folder = Path(upload_folder or tempfile.mkdtemp(prefix="regionscope-uploads-"))
+    app = dash.Dash(
+        __name__,
+        title=title,
+        assets_folder=str(ASSETS),
+        update_title=None,
+        suppress_callback_exceptions=False,
+    )
+    app.layout = lambda: build_layout(default_dataset.id)
+    register_callbacks(app, registry, default_dataset_id=default_dataset.id, upload_folder=upload_folder)
+    return app
+
+
+def as_image_data(image, *, channel_names=None, name=None):
+    """An ImageData from an array, a path or an ImageData."""
+    from regionscope.io import has_channel_axis, load_image
+
+    if isinstance(image, ImageData):
+        return image
+    if isinstance(image, (str, Path)):
+        return load_image(image)
+    import numpy as np
+
+    data = np.asarray(image)
+    has_channels = has_channel_axis(data.shape) if channel_names is None else True
+    if has_channels and channel_names is None:
+        channel_names = tuple(f"ch{i}" for i in range(data.shape[-1]))
+    return ImageData(data=data, channel_names=tuple(channel_names) if has_channels else None, spacing=None, source=name)
+
+
+def open_default(registry, image=None, labels=None, *, segmentation=None, channel_names=None, name=None):
+    """Prepare the dataset a server starts with: the given data, or the coins sample."""
+    from regionscope.io import check_same_shape, load_labels
+    from regionscope.samples import coins
+
+    if image is None:
+        if labels is not None:
+            raise ValueError("labels were given without an image")
+        return registry.open(
+            as_image_data(coins(), name="coins"),
+            None,
+            name="coins (scikit-image sample)",
+            segmentation=segmentation or SAMPLE_SEGMENTATION,
+        )
+    if isinstance(image, (str, Path)) and (labels is None or isinstance(labels, (str, Path))):
+        return registry.open_files(image, labels, name=name, segmentation=segmentation)
+    image_data = as_image_data(image, channel_names=channel_names, name=name)
+    label_array = None
+    if labels is not None:
+        if isinstance(labels, (str, Path)):
+            label_data = load_labels(labels)
+            check_same_shape(image_data, label_data)
+            label_array = label_data.data
+        else:
+            import numpy as np
+
+            label_array = np.asarray(labels)
+    return registry.open(image_data, label_array, name=name or "array", segmentation=segmentation)
+
+
+def serve_files(image_path=None, labels_path=None, *, segmentation=None, host="127.0.0.1", port=8050, debug=False):
+    """Open files (or the coins sample) and serve the explorer until interrupted."""
+    registry = DatasetRegistry()
+    dataset = open_default(registry, image_path, labels_path, segmentation=segmentation)
+    app = create_app(dataset, registry)
+    print(f"regionscope: {dataset.name}, {len(dataset.table)} regions. Open http://{host}:{port}/ (Ctrl+C stops)", flush=True)
+    app.run(host=host, port=port, debug=debug)
+
+
+def explore(image=None, labels=None, *, host="127.0.0.1", port=8050, jupyter_mode=None, channel_names=None, name=None, segmentation=None, **run_options):
+    """Serve the explorer on arrays or files; in Jupyter, show it in the notebook.
+
+    Parameters
+    ----------
+    image, labels : ndarray, path or None
+    host, port : where to serve.
+    jupyter_mode : {"inline", "external", "tab", "jupyterlab"} or None
+        ``None``: ``"inline"`` inside a notebook, a blocking server otherwise.
+    channel_names : sequence of str or None
+    name : str or None
+    segmentation : dict or None
+        :func:`regionscope.segment` options when ``labels`` is None.
+
+    Returns
+    -------
+    str
+        The app's URL.
+    """
+    registry = DatasetRegistry()
+    dataset = open_default(registry, image, labels, segmentation=segmentation, channel_names=channel_names, name=name)
+    app = create_app(dataset, registry)
+    url = f"http://{host}:{port}/"
+    if jupyter_mode is None and _in_notebook():
+        jupyter_mode = "inline"
+    if jupyter_mode is not None:
+        app.run(host=host, port=port, jupyter_mode=jupyter_mode, jupyter_height=run_options.pop("jupyter_height", 800), **run_options)
+    else:
+        print(f"regionscope: serving {dataset.name} at {url} (Ctrl+C stops)", flush=True)
+        app.run(host=host, port=port, **run_options)
+    return url
+
+
+def _in_notebook():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"

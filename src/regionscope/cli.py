@@ -1,0 +1,211 @@
+"""The ``regionscope`` command: ``measure`` and ``view``.
+
+Exit codes: 0 success, 1 bad input (a one-line message on stderr naming the file
+and the problem; ``--debug`` adds the traceback), 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from regionscope._version import __version__
+from regionscope.errors import FilterError, RegionscopeError
+
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+
+TABLE_FORMATS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet"}
+
+MEASURE_EXAMPLES = """\
+examples:
+  regionscope measure cells.tif --labels cells_mask.tif -o cells.csv
+  regionscope measure coins.png --properties label,area,perimeter,intensity_mean
+  regionscope measure nuclei.tif --threshold li --min-size 20 --filter "{area} > 100 && {eccentricity} < 0.8"
+  regionscope measure dark_pores.png --dark-objects -o pores.parquet
+"""
+
+MAIN_EXAMPLES = """\
+examples:
+  regionscope measure coins.png -o coins.csv
+  regionscope measure cells.tif --labels cells_mask.tif --filter "{area} > 100"
+  regionscope view cells.tif --labels cells_mask.tif
+
+'regionscope COMMAND --help' shows the options and examples of a command.
+"""
+
+VIEW_EXAMPLES = """\
+examples:
+  regionscope view                               # the built-in coins sample
+  regionscope view cells.tif --labels mask.tif
+  regionscope view cells.tif --threshold li --min-size 30 --port 8051
+"""
+
+
+class UsageError(Exception):
+    """A command-line usage problem (exit code 2)."""
+
+
+def build_parser():
+    """The argument parser of the ``regionscope`` command."""
+    parser = argparse.ArgumentParser(
+        prog="regionscope",
+        description="Explore image segmentation results: measure regions, view them linked to their table.",
+        epilog=MAIN_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"regionscope {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    measure = commands.add_parser(
+        "measure",
+        help="measure every region of a segmentation and write the table",
+        description="Measure every region (scikit-image regionprops) and write one row per region.",
+        epilog=MEASURE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_input_arguments(measure)
+    measure.add_argument(
+        "--properties",
+        metavar="P1,P2,...",
+        help="comma-separated scikit-image property names (legacy names such as mean_intensity accepted); "
+        "default: label, area, perimeter, centroid, bbox, axis lengths, eccentricity, orientation, solidity, "
+        "euler_number, touches_border, intensity mean/min/max",
+    )
+    measure.add_argument("--filter", metavar="EXPR", help='keep rows matching EXPR, e.g. "{area} < 1000 && {perimeter} > 200"')
+    measure.add_argument("-o", "--output", metavar="OUT", help="write the table to OUT (.csv, .tsv or .parquet); default: print it")
+    measure.add_argument("--debug", action="store_true", help="show tracebacks")
+    measure.set_defaults(run=run_measure)
+
+    view = commands.add_parser(
+        "view",
+        help="open the explorer app in the browser",
+        description="Serve the explorer: the image with region contours, linked to the region table.",
+        epilog=VIEW_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_input_arguments(view, image_optional=True)
+    view.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
+    view.add_argument("--port", type=int, default=8050, help="port to serve on (default 8050)")
+    view.add_argument("--debug", action="store_true", help="Dash debug mode and tracebacks")
+    view.set_defaults(run=run_view)
+    return parser
+
+
+def _add_input_arguments(parser, *, image_optional=False):
+    from regionscope.segmentation import METHODS
+
+    parser.add_argument("image", nargs="?" if image_optional else None, metavar="IMAGE", help="image file (TIFF, OME-TIFF, PNG, JPEG, BMP, GIF, .npy)")
+    parser.add_argument("--labels", metavar="MASK", help="label image (integer; boolean masks are labelled); default: segment IMAGE")
+    parser.add_argument("--threshold", metavar="METHOD", default="otsu", choices=METHODS, help=f"threshold method when segmenting: {', '.join(METHODS)} (default otsu)")
+    parser.add_argument("--dark-objects", action="store_true", help="objects are darker than the background")
+    parser.add_argument("--min-size", type=int, default=0, metavar="N", help="drop regions smaller than N pixels when segmenting")
+
+
+def segmentation_options(args):
+    """The keyword arguments of :func:`regionscope.segment` given on the command line."""
+    if args.min_size < 0:
+        raise UsageError(f"--min-size must be >= 0, not {args.min_size}")
+    return {"method": args.threshold, "objects": "dark" if args.dark_objects else "bright", "min_size": args.min_size}
+
+
+def output_format(path):
+    """The table format for an output path, from its extension."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in TABLE_FORMATS:
+        raise UsageError(f"cannot write {path}: the output must end in {', '.join(TABLE_FORMATS)}")
+    return TABLE_FORMATS[suffix]
+
+
+def write_table(table, path):
+    """Write a table as CSV, TSV or Parquet, chosen by the extension of ``path``."""
+    fmt = output_format(path)
+    try:
+        if fmt == "csv":
+            table.to_csv(path, index=False)
+        elif fmt == "tsv":
+            table.to_csv(path, index=False, sep="\t")
+        else:
+            table.to_parquet(path, index=False)
+    except OSError as exc:
+        raise RegionscopeError(f"{path}: cannot write the table ({exc.strerror or exc})") from exc
+
+
+@contextmanager
+def _naming_the_filter(text):
+    """Say which option a filter error comes from: ``--filter '{area} >': Expected a value ...``."""
+    try:
+        yield
+    except FilterError as exc:
+        raise FilterError(f"--filter {text!r}: {exc}") from exc
+
+
+def run_measure(args):
+    """``regionscope measure``: read, (segment,) measure, filter, write."""
+    from regionscope.pipeline import measure_files
+    from regionscope.query import filter_table, parse_filter
+
+    if args.output:
+        output_format(args.output)  # a usage error before any work
+    options = segmentation_options(args)
+    with _naming_the_filter(args.filter):
+        expression = parse_filter(args.filter) if args.filter else None
+    properties = args.properties.split(",") if args.properties else None
+    table = measure_files(
+        args.image,
+        args.labels,
+        properties=properties,
+        segmentation=options,
+    )
+    if expression is not None:
+        with _naming_the_filter(args.filter):
+            table = filter_table(table, expression)
+    if args.output:
+        write_table(table, args.output)
+        print(f"{len(table)} regions written to {args.output}", file=sys.stderr)
+    else:
+        print(table.to_string(index=False) if len(table) else f"no regions (columns: {', '.join(table.columns)})")
+    return 0
+
+
+def run_view(args):
+    """``regionscope view``: serve the explorer app."""
+    from regionscope.app.server import serve_files
+
+    segmentation = segmentation_options(args)
+    if args.image is None and segmentation == {"method": "otsu", "objects": "bright", "min_size": 0}:
+        segmentation = None  # the sample's own settings
+    serve_files(
+        args.image,
+        args.labels,
+        segmentation=segmentation,
+        host=args.host,
+        port=args.port,
+        debug=args.debug,
+    )
+    return 0
+
+
+def main(argv=None):
+    """Entry point of the ``regionscope`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as exc:
+        parser.exit(EXIT_USAGE, f"regionscope: error: {exc}\n")
+    except RegionscopeError as exc:
+        if getattr(args, "debug", False):
+            raise
+        message = " ".join(str(exc).split())
+        print(f"regionscope: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

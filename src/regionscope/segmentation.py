@@ -1,0 +1,242 @@
+"""Threshold segmentation: from an intensity image to a label image.
+
+The default, ``segment(image)``, is the classic scikit-image pipeline
+``label(image > threshold_otsu(image))``; the keyword options add the usual
+clean-up steps in a fixed order: threshold -> fill holes -> label -> split
+touching objects -> clear border -> remove small objects -> relabel 1..N.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy import ndimage as ndi
+from skimage import filters, measure, segmentation
+from skimage.color import rgb2gray
+from skimage.feature import peak_local_max
+
+from regionscope.errors import RegionscopeError
+
+#: Global threshold methods, by the name users type.
+GLOBAL_THRESHOLDS = {
+    "otsu": filters.threshold_otsu,
+    "li": filters.threshold_li,
+    "yen": filters.threshold_yen,
+    "triangle": filters.threshold_triangle,
+    "mean": filters.threshold_mean,
+    "isodata": filters.threshold_isodata,
+    "minimum": filters.threshold_minimum,
+}
+#: Every method :func:`segment` accepts.
+METHODS = (*GLOBAL_THRESHOLDS, "local")
+
+
+class SegmentationError(RegionscopeError, ValueError):
+    """The segmentation options do not fit the image."""
+
+
+def intensity_plane(image, *, channel=None, multichannel=None):
+    """The single-channel image that thresholding works on.
+
+    Parameters
+    ----------
+    image : ndarray, shape (Y, X), (Z, Y, X) or with channels last (..., C)
+    channel : int or None
+        Channel to use. ``None`` uses the luminance for 3- or 4-channel
+        ``uint8`` images (the usual RGB(A) file) and the first channel otherwise.
+    multichannel : bool or None
+        Whether the last axis is channels; ``None`` guesses with
+        :func:`regionscope.io.has_channel_axis`.
+
+    Returns
+    -------
+    ndarray, shape (Y, X) or (Z, Y, X)
+        The image's own dtype (a boolean image becomes ``uint8``); the RGB
+        luminance is float64 in [0, 1]. The dtype is kept on purpose: the
+        threshold functions histogram integer images value by value, so
+        converting to float would move e.g. the Otsu threshold of a ``uint8``
+        image away from ``threshold_otsu(image)``.
+    """
+    from regionscope.io import has_channel_axis
+
+    image = np.asarray(image)
+    if multichannel is None:
+        multichannel = has_channel_axis(image.shape)
+    if not multichannel:
+        if channel not in (None, 0):
+            raise SegmentationError(f"channel={channel} was asked for, but the image has no channel axis")
+        return _thresholdable(image)
+    n_channels = image.shape[-1]
+    if channel is None:
+        if image.dtype == np.uint8 and n_channels in (3, 4):
+            return rgb2gray(image[..., :3])
+        channel = 0
+    if isinstance(channel, bool) or not isinstance(channel, (int, np.integer)):
+        raise SegmentationError(f"channel must be an integer channel index, not {channel!r}")
+    if not -n_channels <= channel < n_channels:
+        raise SegmentationError(f"channel={channel} does not exist: the image has {n_channels} channels (0 to {n_channels - 1})")
+    return _thresholdable(image[..., channel])
+
+
+def _thresholdable(plane):
+    """``plane`` in a dtype the threshold functions accept, without changing integer values."""
+    if plane.dtype == bool:
+        return plane.astype(np.uint8)
+    if not (np.issubdtype(plane.dtype, np.integer) or np.issubdtype(plane.dtype, np.floating)) or plane.dtype == np.float16:
+        return plane.astype(np.float64)
+    return plane
+
+
+def foreground_mask(plane, method="otsu", *, objects="bright", block_size=51):
+    """Threshold a single-channel image.
+
+    Parameters
+    ----------
+    plane : ndarray, shape (Y, X) or (Z, Y, X)
+    method : str
+        One of :data:`METHODS`.
+    objects : {"bright", "dark"}
+        Whether objects are brighter or darker than the background.
+        ``"bright"`` keeps the pixels above the threshold, ``"dark"`` the
+        others (at or below it), so that the two masks are complements and
+        ``"dark"`` on an inverted image finds the same objects as ``"bright"``.
+    block_size : int
+        Odd neighbourhood size for ``method="local"``.
+
+    Returns
+    -------
+    ndarray of bool, same shape as ``plane``
+        All ``False`` for a constant image, whatever the method.
+    """
+    if objects not in ("bright", "dark"):
+        raise SegmentationError(f"objects must be 'bright' or 'dark', not {objects!r}")
+    method = str(method).lower()
+    if method != "local" and method not in GLOBAL_THRESHOLDS:
+        raise SegmentationError(f"unknown threshold method {method!r}; choose one of: {', '.join(METHODS)}")
+    if method == "local" and (block_size < 3 or block_size % 2 == 0):
+        raise SegmentationError(f"block_size must be an odd number >= 3, not {block_size}")
+    if plane.size == 0 or plane.min() == plane.max():
+        # A constant image has no foreground; skimage would raise or warn, and
+        # "dark" objects would otherwise cover the whole image.
+        return np.zeros(plane.shape, dtype=bool)
+    if method == "local":
+        threshold = filters.threshold_local(plane, block_size=block_size)
+    else:
+        try:
+            with warnings.catch_warnings():
+                # ``plane`` is one channel by construction; a (Z, Y, 3) stack
+                # only looks like RGB to scikit-image's shape check.
+                warnings.filterwarnings("ignore", message=".*expected to work correctly only for grayscale", category=UserWarning)
+                threshold = GLOBAL_THRESHOLDS[method](plane)
+        except RuntimeError as exc:  # threshold_minimum on a unimodal histogram
+            raise SegmentationError(f"threshold method '{method}' failed on this image ({exc}); try 'otsu' or 'li'") from exc
+    return plane > threshold if objects == "bright" else plane <= threshold
+
+
+def split_touching_objects(mask, labels, *, min_distance=5):
+    """Split merged round objects with a distance-transform watershed.
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (Y, X) or (Z, Y, X)
+    labels : ndarray of int, same shape
+        Connected components of ``mask``; seeds are found within each.
+    min_distance : int
+        Minimum distance between two seeds (about an object's radius).
+
+    Returns
+    -------
+    ndarray of int, same shape
+    """
+    distance = ndi.distance_transform_edt(mask)
+    peaks = peak_local_max(distance, min_distance=min_distance, labels=labels, exclude_border=False)
+    markers = np.zeros(mask.shape, dtype=np.int32)
+    markers[tuple(peaks.T)] = np.arange(1, len(peaks) + 1)
+    return segmentation.watershed(-distance, markers, mask=mask)
+
+
+def remove_small_regions(labels, min_size):
+    """Set regions with fewer than ``min_size`` pixels to background.
+
+    Parameters
+    ----------
+    labels : ndarray of int, shape (Y, X) or (Z, Y, X)
+    min_size : int
+
+    Returns
+    -------
+    ndarray of int, same shape (a copy when anything was removed)
+    """
+    if min_size <= 1 or labels.max(initial=0) == 0:
+        return labels
+    sizes = np.bincount(labels.ravel())
+    too_small = sizes < min_size
+    too_small[0] = False
+    if not too_small.any():
+        return labels
+    return np.where(too_small[labels], 0, labels)
+
+
+def segment(
+    image,
+    method="otsu",
+    *,
+    objects="bright",
+    min_size=0,
+    fill_holes=False,
+    clear_border=False,
+    split_touching=False,
+    channel=None,
+    block_size=51,
+    multichannel=None,
+):
+    """Label the objects of an image by thresholding.
+
+    With the defaults this is ``skimage.measure.label(image > threshold_otsu(image))``.
+
+    Parameters
+    ----------
+    image : ndarray, shape (Y, X), (Z, Y, X) or with channels last (..., C)
+    method : str
+        ``"otsu"`` (default), ``"li"``, ``"yen"``, ``"triangle"``, ``"mean"``,
+        ``"isodata"``, ``"minimum"`` or ``"local"`` (adaptive, see ``block_size``).
+    objects : {"bright", "dark"}
+        ``"dark"`` labels the pixels at or below the threshold (the
+        complement of ``"bright"``).
+    min_size : int
+        Regions with fewer pixels are removed.
+    fill_holes : bool
+        Fill holes in the foreground before labelling.
+    clear_border : bool
+        Remove regions that touch the image border.
+    split_touching : bool
+        Split merged round objects with a distance-transform watershed.
+    channel : int or None
+        Channel of a multichannel image to threshold; see :func:`intensity_plane`.
+    block_size : int
+        Neighbourhood size of the local threshold.
+    multichannel : bool or None
+        Whether the last axis holds channels (``None``: guess).
+
+    Returns
+    -------
+    labels : ndarray of int32, shape (Y, X) or (Z, Y, X)
+        0 is background; regions are numbered 1..N.
+    """
+    plane = intensity_plane(image, channel=channel, multichannel=multichannel)
+    if plane.ndim not in (2, 3):
+        raise SegmentationError(f"segment works on 2D or 3D images; got an image of shape {np.shape(image)}")
+    if min_size < 0:
+        raise SegmentationError(f"min_size must be >= 0, not {min_size}")
+    mask = foreground_mask(plane, method, objects=objects, block_size=block_size)
+    if fill_holes:
+        mask = ndi.binary_fill_holes(mask)
+    labels = measure.label(mask)
+    if split_touching and labels.max() > 0:
+        labels = split_touching_objects(mask, labels)
+    if clear_border:
+        labels = segmentation.clear_border(labels)
+    labels = remove_small_regions(labels, min_size)
+    labels, _, _ = segmentation.relabel_sequential(labels)
+    return labels.astype(np.int32, copy=False)

@@ -1,0 +1,316 @@
+"""Tests of regionscope.segment: the classic Otsu pipeline and its clean-up options."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from skimage import filters
+from skimage.color import rgb2gray
+from skimage.measure import label as sk_label
+
+from regionscope import METHODS, RegionscopeError, segment
+from regionscope.segmentation import SegmentationError
+
+
+def assert_sequential(labels):
+    """Labels are int32 and their values are exactly 1..N (plus background 0)."""
+    assert labels.dtype == np.int32
+    values = set(np.unique(labels).tolist()) - {0}
+    assert values == set(range(1, len(values) + 1))
+
+
+def blocks(shape, boxes, value=200, background=10, dtype=np.uint8):
+    """An image with bright rectangles ``(r0, r1, c0, c1)`` on a dark background."""
+    image = np.full(shape, background, dtype=dtype)
+    for r0, r1, c0, c1 in boxes:
+        image[r0:r1, c0:c1] = value
+    return image
+
+
+def discs(shape, centres, radius):
+    rows, cols = np.indices(shape)
+    mask = np.zeros(shape, dtype=bool)
+    for r, c in centres:
+        mask |= (rows - r) ** 2 + (cols - c) ** 2 <= radius**2
+    return mask
+
+
+# --------------------------------------------------------------------------
+# The default is the classic pipeline
+# --------------------------------------------------------------------------
+
+
+def test_default_equals_label_of_otsu(coins):
+    expected = sk_label(coins > filters.threshold_otsu(coins))
+    result = segment(coins)
+    assert result.dtype == np.int32
+    assert_array_equal(result, expected)
+
+
+def test_default_equals_label_of_otsu_on_crop(coins_crop):
+    expected = sk_label(coins_crop > filters.threshold_otsu(coins_crop))
+    assert_array_equal(segment(coins_crop), expected)
+    assert segment(coins_crop).max() == 7
+
+
+def test_default_on_float_image(coins):
+    image = coins / 255.0
+    assert_array_equal(segment(image), sk_label(image > filters.threshold_otsu(image)))
+
+
+def test_boolean_image_is_its_own_mask():
+    mask = np.zeros((8, 8), dtype=bool)
+    mask[1:3, 1:3] = True
+    mask[5:7, 4:8] = True
+    assert_array_equal(segment(mask), sk_label(mask))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_runs_on_coins(coins, method):
+    labels = segment(coins, method)
+    assert labels.shape == coins.shape
+    assert labels.max() > 0
+    assert_sequential(labels)
+
+
+@pytest.mark.parametrize("method", [m for m in METHODS if m != "local"])
+def test_global_methods_match_skimage_thresholds(coins, method):
+    threshold = getattr(filters, f"threshold_{method}")(coins)
+    assert_array_equal(segment(coins, method), sk_label(coins > threshold))
+
+
+def test_method_name_is_case_insensitive(coins_crop):
+    assert_array_equal(segment(coins_crop, "Otsu"), segment(coins_crop))
+
+
+def test_dark_objects_on_inverted_image_are_the_same_regions(coins):
+    assert_array_equal(segment(255 - coins, objects="dark"), segment(coins))
+
+
+def test_dark_objects_are_the_complement_of_bright(coins_crop):
+    bright = segment(coins_crop) > 0
+    dark = segment(coins_crop, objects="dark") > 0
+    assert_array_equal(dark, ~bright)
+
+
+# --------------------------------------------------------------------------
+# Clean-up options
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def four_sizes():
+    """Bright squares of 1, 4, 9 and 16 pixels, in that raster order."""
+    return blocks((20, 20), [(1, 2, 1, 2), (5, 7, 5, 7), (15, 18, 2, 5), (10, 14, 12, 16)])
+
+
+def test_no_min_size_keeps_every_region(four_sizes):
+    labels = segment(four_sizes)
+    assert sorted(np.bincount(labels.ravel())[1:].tolist()) == [1, 4, 9, 16]
+
+
+@pytest.mark.parametrize(
+    ("min_size", "kept"),
+    [(0, [1, 4, 9, 16]), (1, [1, 4, 9, 16]), (2, [4, 9, 16]), (4, [4, 9, 16]), (5, [9, 16]), (16, [16]), (17, [])],
+)
+def test_min_size_removes_small_regions_and_relabels(four_sizes, min_size, kept):
+    labels = segment(four_sizes, min_size=min_size)
+    assert_sequential(labels)
+    assert labels.max() == len(kept)
+    assert sorted(np.bincount(labels.ravel())[1:].tolist()) == kept
+
+
+def test_fill_holes_fills_a_ring():
+    image = blocks((9, 9), [(1, 8, 1, 8)])
+    image[3:6, 3:6] = 10  # a 3 x 3 hole
+    assert np.count_nonzero(segment(image)) == 49 - 9
+    filled = segment(image, fill_holes=True)
+    assert np.count_nonzero(filled) == 49
+    assert filled[4, 4] == 1 and filled.max() == 1
+
+
+def test_fill_holes_does_not_fill_a_bay_open_to_the_border():
+    image = blocks((9, 9), [(0, 9, 0, 9)], value=200)
+    image[3:6, 0:6] = 10  # a notch reaching the left edge: not a hole
+    assert np.count_nonzero(segment(image, fill_holes=True)) == 81 - 18
+
+
+def test_clear_border_drops_regions_touching_the_border():
+    image = blocks((12, 12), [(0, 2, 4, 6), (4, 6, 0, 2), (10, 12, 6, 8), (5, 7, 10, 12), (4, 7, 4, 7)])
+    assert segment(image).max() == 5
+    labels = segment(image, clear_border=True)
+    assert_sequential(labels)
+    assert labels.max() == 1
+    assert_array_equal(np.argwhere(labels == 1).min(axis=0), [4, 4])
+    assert np.count_nonzero(labels) == 9
+
+
+def test_split_touching_splits_two_overlapping_discs():
+    mask = discs((40, 56), [(20, 18), (20, 36)], 10)
+    image = np.where(mask, 200, 10).astype(np.uint8)
+    assert segment(image).max() == 1
+    labels = segment(image, split_touching=True)
+    assert_sequential(labels)
+    assert labels.max() == 2
+    assert_array_equal(labels > 0, mask)  # splitting loses no pixel
+    # Each part holds one disc centre, and the cut lies between them.
+    assert labels[20, 18] != labels[20, 36]
+    assert {labels[20, 10], labels[20, 44]} == {1, 2}
+
+
+def test_split_touching_leaves_separate_objects_alone(four_sizes):
+    assert_array_equal(segment(four_sizes, split_touching=True) > 0, segment(four_sizes) > 0)
+
+
+def test_split_touching_on_empty_image():
+    assert segment(np.zeros((10, 10)), split_touching=True).max() == 0
+
+
+# --------------------------------------------------------------------------
+# Dimensions and channels
+# --------------------------------------------------------------------------
+
+
+def test_3d_input():
+    volume = np.full((6, 20, 20), 10, dtype=np.uint8)
+    volume[1:3, 2:6, 2:6] = 200
+    volume[3:6, 10:15, 12:18] = 180
+    labels = segment(volume)
+    assert labels.shape == volume.shape
+    assert_array_equal(labels, sk_label(volume > filters.threshold_otsu(volume)))
+    assert labels.max() == 2
+    assert_sequential(labels)
+
+
+def test_3d_with_min_size():
+    volume = np.zeros((5, 12, 12), dtype=np.uint8)
+    volume[0:2, 0:2, 0:2] = 255  # 8 voxels
+    volume[2:5, 5:10, 5:10] = 255  # 75 voxels
+    labels = segment(volume, min_size=10)
+    assert labels.max() == 1
+    assert np.count_nonzero(labels) == 75
+
+
+def test_rgb_uint8_uses_luminance():
+    rgb = np.zeros((20, 30, 3), dtype=np.uint8)
+    rgb[2:8, 2:8] = (0, 255, 0)  # bright green: luminance 0.7152
+    rgb[12:18, 2:8] = (255, 0, 0)  # red: luminance 0.2125
+    rgb[2:8, 20:28] = (0, 0, 255)  # blue: luminance 0.0722
+    gray = rgb2gray(rgb)
+    labels = segment(rgb)
+    assert_array_equal(labels, sk_label(gray > filters.threshold_otsu(gray)))
+    assert labels[4, 4] > 0 and labels[14, 4] == 0  # green is an object, red is not
+    # The first channel alone would have found the red square instead.
+    assert segment(rgb, channel=0)[14, 4] > 0
+
+
+def test_rgba_uint8_ignores_alpha():
+    rgb = np.zeros((20, 30, 3), dtype=np.uint8)
+    rgb[5:15, 5:15] = 255
+    rgba = np.concatenate([rgb, np.full((20, 30, 1), 255, np.uint8)], axis=-1)
+    assert_array_equal(segment(rgba), segment(rgb))
+
+
+@pytest.fixture
+def two_channel_image():
+    image = np.zeros((20, 20, 2), dtype=np.float64)
+    image[2:6, 2:6, 0] = 1.0  # channel 0: top-left square
+    image[12:18, 10:16, 1] = 1.0  # channel 1: another square
+    return image
+
+
+def test_channel_picks_a_channel(two_channel_image):
+    labels = segment(two_channel_image, channel=1)
+    assert_array_equal(labels, segment(two_channel_image[..., 1]))
+    assert labels[14, 12] == 1 and labels[3, 3] == 0
+    assert_array_equal(segment(two_channel_image, channel=-1), labels)
+
+
+def test_first_channel_is_the_default_for_non_rgb(two_channel_image):
+    assert_array_equal(segment(two_channel_image), segment(two_channel_image[..., 0]))
+
+
+def test_multichannel_false_treats_last_axis_as_space():
+    volume = np.zeros((10, 10, 3), dtype=np.uint8)  # would be guessed as (Y, X, C)
+    volume[2:5, 2:5, :] = 200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "looks like an RGB image" warning either
+        assert segment(volume, multichannel=False).shape == (10, 10, 3)
+    assert segment(volume).shape == (10, 10)
+
+
+# --------------------------------------------------------------------------
+# Errors and degenerate images
+# --------------------------------------------------------------------------
+
+
+def test_bad_method(coins_crop):
+    with pytest.raises(SegmentationError, match=r"unknown threshold method 'foo'; choose one of: otsu, li") as info:
+        segment(coins_crop, "foo")
+    assert isinstance(info.value, RegionscopeError)
+    assert isinstance(info.value, ValueError)
+
+
+def test_bad_objects(coins_crop):
+    with pytest.raises(SegmentationError, match=r"objects must be 'bright' or 'dark', not 'black'"):
+        segment(coins_crop, objects="black")
+
+
+def test_channel_out_of_range(two_channel_image):
+    with pytest.raises(SegmentationError, match=r"channel=5 does not exist: the image has 2 channels \(0 to 1\)"):
+        segment(two_channel_image, channel=5)
+
+
+def test_channel_on_image_without_channels(coins_crop):
+    with pytest.raises(SegmentationError, match="channel=1 was asked for, but the image has no channel axis"):
+        segment(coins_crop, channel=1)
+
+
+def test_channel_that_is_not_an_index(two_channel_image):
+    with pytest.raises(SegmentationError, match="channel must be an integer"):
+        segment(two_channel_image, channel="GFP")
+
+
+def test_negative_min_size(coins_crop):
+    with pytest.raises(SegmentationError, match="min_size must be >= 0, not -1"):
+        segment(coins_crop, min_size=-1)
+
+
+@pytest.mark.parametrize("block_size", [2, 1, 50])
+def test_bad_block_size(coins_crop, block_size):
+    with pytest.raises(SegmentationError, match=f"block_size must be an odd number >= 3, not {block_size}"):
+        segment(coins_crop, "local", block_size=block_size)
+
+
+def test_minimum_threshold_failure_is_a_segmentation_error():
+    image = np.linspace(0, 1, 4096).reshape(64, 64)  # flat histogram: no two maxima
+    with pytest.raises(SegmentationError, match="threshold method 'minimum' failed.*try 'otsu'"):
+        segment(image, "minimum")
+
+
+@pytest.mark.parametrize("shape", [(10,), (2, 3, 10, 10)])
+def test_unsupported_dimensions(shape):
+    with pytest.raises(SegmentationError, match="2D or 3D"):
+        segment(np.ones(shape))
+
+
+@pytest.mark.parametrize("objects", ["bright", "dark"])
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("value", [0, 7.5])
+def test_constant_image_has_no_regions_and_no_warning(method, objects, value):
+    image = np.full((12, 12), value)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        labels = segment(image, method, objects=objects, min_size=2, fill_holes=True)
+    assert labels.dtype == np.int32
+    assert labels.shape == (12, 12)
+    assert labels.max() == 0
+
+
+def test_constant_3d_image_has_no_regions():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert segment(np.full((3, 8, 8), 5, dtype=np.uint16)).max() == 0
