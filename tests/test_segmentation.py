@@ -61,6 +61,24 @@ def test_default_on_float_image(coins):
     assert_array_equal(segment(image), sk_label(image > filters.threshold_otsu(image)))
 
 
+@pytest.mark.parametrize("dtype", [np.uint16, np.int32])
+def test_integer_images_keep_their_levels(coins, dtype):
+    """Otsu on integer images histograms each level, as threshold_otsu(image) does."""
+    image = coins.astype(dtype) * 3
+    assert_array_equal(segment(image), sk_label(image > filters.threshold_otsu(image)))
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.int64, np.uint64])
+def test_integer_image_with_a_huge_range(dtype):
+    """Not one histogram bin per level (that would need gigabytes): thresholded as float."""
+    image = np.zeros((20, 20), dtype=dtype)
+    image[5:10, 5:10] = 3_000_000_000
+    image[12:18, 2:4] = 2_000_000_000
+    labels = segment(image)
+    assert labels.max() == 2
+    assert np.count_nonzero(labels) == 25 + 12
+
+
 def test_boolean_image_is_its_own_mask():
     mask = np.zeros((8, 8), dtype=bool)
     mask[1:3, 1:3] = True
@@ -88,6 +106,14 @@ def test_method_name_is_case_insensitive(coins_crop):
 
 def test_dark_objects_on_inverted_image_are_the_same_regions(coins):
     assert_array_equal(segment(255 - coins, objects="dark"), segment(coins))
+
+
+def test_local_dark_objects_on_inverted_image_are_the_same_regions():
+    from regionscope.samples import blobs_2d
+
+    image, truth = blobs_2d()  # flat background: not a dark object
+    assert_array_equal(segment(255 - image, "local", objects="dark"), segment(image, "local"))
+    assert_array_equal(segment(image, "local") > 0, truth > 0)
 
 
 def test_dark_objects_are_the_complement_of_bright(coins_crop):

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from regionscope.io import check_same_shape, load_image, load_labels
 from regionscope.measurement import measure
-from regionscope.segmentation import segment
+from regionscope.segmentation import SegmentationError, segment
 
 #: Seconds of work before the progress bar shows itself.
 PROGRESS_DELAY = 0.5
@@ -66,7 +66,11 @@ def measure_files(image_path, labels_path=None, *, properties=None, segmentation
         image = load_image(image_path)
         step("read image")
         if labels_path is None:
-            labels = segment(image.data, multichannel=image.has_channels, **(segmentation or {}))
+            try:
+                labels = segment(image.data, multichannel=image.has_channels, **(segmentation or {}))
+            except SegmentationError as exc:
+                # Say which image could not be segmented, as file errors do.
+                raise SegmentationError(f"{image.source or image_path}: {exc}") from exc
             step("segmented")
         else:
             label_data = load_labels(labels_path)

@@ -79,11 +79,21 @@ def intensity_plane(image, *, channel=None, multichannel=None):
     return _thresholdable(image[..., channel])
 
 
+#: Integer images whose values span more levels than this are thresholded as
+#: float64: scikit-image histograms integer images with one bin per level
+#: (``np.bincount``), which for a 32-bit range would need gigabytes.
+MAX_INTEGER_LEVELS = 2**20
+
+
 def _thresholdable(plane):
     """``plane`` in a dtype the threshold functions accept, without changing integer values."""
     if plane.dtype == bool:
         return plane.astype(np.uint8)
-    if not (np.issubdtype(plane.dtype, np.integer) or np.issubdtype(plane.dtype, np.floating)) or plane.dtype == np.float16:
+    if np.issubdtype(plane.dtype, np.integer):
+        if plane.size and int(plane.max()) - int(plane.min()) > MAX_INTEGER_LEVELS:
+            return plane.astype(np.float64)
+        return plane
+    if not np.issubdtype(plane.dtype, np.floating) or plane.dtype == np.float16:
         return plane.astype(np.float64)
     return plane
 
@@ -98,9 +108,13 @@ def foreground_mask(plane, method="otsu", *, objects="bright", block_size=51):
         One of :data:`METHODS`.
     objects : {"bright", "dark"}
         Whether objects are brighter or darker than the background.
-        ``"bright"`` keeps the pixels above the threshold, ``"dark"`` the
-        others (at or below it), so that the two masks are complements and
-        ``"dark"`` on an inverted image finds the same objects as ``"bright"``.
+        ``"bright"`` keeps the pixels above the threshold. With a global
+        method ``"dark"`` keeps the others (at or below it): the two masks
+        are complements, and ``"dark"`` on an inverted integer image finds
+        the same objects as ``"bright"`` (a global threshold ``t`` splits the
+        levels into ``<= t`` and ``> t``). With ``"local"``, ``"dark"`` keeps
+        the pixels strictly below their local threshold, so that a flat
+        background, equal to its own local mean, is not an object.
     block_size : int
         Odd neighbourhood size for ``method="local"``.
 
@@ -122,15 +136,15 @@ def foreground_mask(plane, method="otsu", *, objects="bright", block_size=51):
         return np.zeros(plane.shape, dtype=bool)
     if method == "local":
         threshold = filters.threshold_local(plane, block_size=block_size)
-    else:
-        try:
-            with warnings.catch_warnings():
-                # ``plane`` is one channel by construction; a (Z, Y, 3) stack
-                # only looks like RGB to scikit-image's shape check.
-                warnings.filterwarnings("ignore", message=".*expected to work correctly only for grayscale", category=UserWarning)
-                threshold = GLOBAL_THRESHOLDS[method](plane)
-        except RuntimeError as exc:  # threshold_minimum on a unimodal histogram
-            raise SegmentationError(f"threshold method '{method}' failed on this image ({exc}); try 'otsu' or 'li'") from exc
+        return plane > threshold if objects == "bright" else plane < threshold
+    try:
+        with warnings.catch_warnings():
+            # ``plane`` is one channel by construction; a (Z, Y, 3) stack
+            # only looks like RGB to scikit-image's shape check.
+            warnings.filterwarnings("ignore", message=".*expected to work correctly only for grayscale", category=UserWarning)
+            threshold = GLOBAL_THRESHOLDS[method](plane)
+    except RuntimeError as exc:  # threshold_minimum on a unimodal histogram
+        raise SegmentationError(f"threshold method '{method}' failed on this image ({exc}); try 'otsu' or 'li'") from exc
     return plane > threshold if objects == "bright" else plane <= threshold
 
 
@@ -202,8 +216,9 @@ def segment(
         ``"otsu"`` (default), ``"li"``, ``"yen"``, ``"triangle"``, ``"mean"``,
         ``"isodata"``, ``"minimum"`` or ``"local"`` (adaptive, see ``block_size``).
     objects : {"bright", "dark"}
-        ``"dark"`` labels the pixels at or below the threshold (the
-        complement of ``"bright"``).
+        ``"dark"`` labels the pixels at or below a global threshold (the
+        complement of ``"bright"``), or below the local one; see
+        :func:`foreground_mask`.
     min_size : int
         Regions with fewer pixels are removed.
     fill_holes : bool

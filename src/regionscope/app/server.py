@@ -148,3 +148,46 @@ def _in_notebook():
         return False
     shell = get_ipython()
     return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
+
+
+class BackgroundServer:
+    """Serve a Dash app from a thread (tests, benchmarks, notebooks).
+
+    Parameters
+    ----------
+    app : dash.Dash
+    host : str
+    port : int
+        0 picks a free port.
+
+    Examples
+    --------
+    >>> with BackgroundServer(app) as server:   # doctest: +SKIP
+    ...     print(server.url)
+    """
+
+    def __init__(self, app, host="127.0.0.1", port=0):
+        from werkzeug.serving import make_server
+
+        self._server = make_server(host, port, app.server, threaded=True)
+        self.url = f"http://{host}:{self._server.server_port}/"
+        self._thread = None
+
+    def start(self):
+        import threading
+
+        self._thread = threading.Thread(target=self._server.serve_forever, name="regionscope-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()

@@ -1,0 +1,1 @@
+"""regionscope performance benchmarks (see run.py)."""
