@@ -49,6 +49,26 @@ PAGE_HELPERS = r"""
       }
       return parts.join('|');
     },
+    tracePlacement() {
+      const el = rs.traceImage();
+      return el ? ['x', 'y', 'width', 'height'].map((a) => el.getAttribute(a)).join(',') : '-';
+    },
+    relayouts: 0,
+    /* Count plotly_relayout events (emitted once a relayout has redrawn everything). */
+    watchRelayout() {
+      const gd = rs.gd();
+      if (gd && !gd.__rsWatched && gd.on) {
+        gd.on('plotly_relayout', () => { rs.relayouts++; });
+        gd.__rsWatched = true;
+      }
+      return rs.relayouts;
+    },
+    /* A full redraw after a zoom or pan: the trace image is placed anew (the overlay,
+       a layout image, already follows during the gesture) and plotly_relayout fired. */
+    redrawnSince() {
+      const placement = rs.tracePlacement(), count = rs.watchRelayout();
+      return () => rs.tracePlacement() !== placement && rs.relayouts > count;
+    },
     range() {
       const gd = rs.gd();
       if (!gd || !gd._fullLayout || !gd._fullLayout.xaxis) return '';
@@ -400,6 +420,8 @@ def measure_sort(page, table, reps, *, column="intensity_mean", timeout_ms=60000
     samples = []
     order = np.argsort(table[column], kind="stable")
     first = {"asc": int(table["label"][order[0]]), "desc": int(table["label"][order[-1]])}
+    page.evaluate("() => dash_ag_grid.getApi('rs-grid').ensureIndexVisible(0, 'top')")
+    page.wait_for_timeout(300)
     for rep in range(reps):
         direction = "desc" if rep % 2 == 0 else "asc"
         result = page.evaluate(
@@ -496,7 +518,7 @@ def measure_zoom(page, reps, *, timeout_ms=60000):
     for rep in range(reps):
         delta = -240 if rep % 2 == 0 else 240
         page.evaluate(
-            "(timeout) => { const before = __rs.placement(); __rs.arm('wheel', () => __rs.placement() !== before, timeout); }",
+            "(timeout) => __rs.arm('wheel', __rs.redrawnSince(), timeout)",
             timeout_ms,
         )
         page.mouse.wheel(0, delta)
@@ -519,7 +541,7 @@ def measure_pan(page, reps, *, timeout_ms=60000):
         page.mouse.move(cx + sign * step / 2, cy + 10, steps=3)
         page.mouse.move(cx + sign * step, cy + 20, steps=3)
         page.evaluate(
-            "(timeout) => { const before = __rs.placement(); __rs.arm('mouseup', () => __rs.placement() !== before, timeout); }",
+            "(timeout) => __rs.arm('mouseup', __rs.redrawnSince(), timeout)",
             timeout_ms,
         )
         page.mouse.up()
@@ -537,7 +559,7 @@ def box_select_available(page):
     )
 
 
-def run_interactions(page, labels, table, reps, *, sort=True, log=print):
+def run_interactions(page, labels, table, reps, *, sort=True, say=print):
     """Every timed interaction on a loaded page, in an order that keeps them independent.
 
     Parameters
@@ -554,19 +576,19 @@ def run_interactions(page, labels, table, reps, *, sort=True, log=print):
     """
     results = {}
     areas = np.asarray(table["area"])
-    log("    filter (grid column filter) ...")
+    say("    filter (grid column filter) ...")
     results["filter"] = measure_filter(page, areas, reps)
-    log("    query box ...")
-    results["query"] = measure_query(page, areas, max(3, reps // 2))
-    log("    hover ...")
+    say("    query box ...")
+    results["query"] = measure_query(page, areas, reps if reps < 3 else max(3, reps // 2))
+    say("    hover ...")
     results["hover"] = measure_hover(page, labels, reps)
     if sort:
-        log("    sort ...")
+        say("    sort ...")
         results["sort"] = measure_sort(page, table, reps)
-    log("    click row ...")
+    say("    click row ...")
     results["click_row"] = measure_click_row(page, reps)
     reset_view(page)
-    log("    zoom, pan ...")
+    say("    zoom, pan ...")
     results["zoom"] = measure_zoom(page, reps)
     reset_view(page)
     results["pan"] = measure_pan(page, reps)

@@ -166,6 +166,9 @@ def prepare_dataset(image, labels=None, *, name="image", segmentation=None, prop
     if labels is None:
         labels = segment(image.data, multichannel=image.has_channels, **segmentation)
     labels = np.asarray(labels)
+    if labels_given and labels.flags.writeable:
+        # The caller's array stays theirs (and writable); the dataset's copy is frozen.
+        labels = labels.copy()
     table = measure(
         image.data, labels, properties, channel_names=image.channel_names, multichannel=image.has_channels
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 
 import numpy as np
 from PIL import Image
@@ -103,5 +104,6 @@ def type_query(page, text):
 def choose_option(page, dropdown_id, option):
     """Pick ``option`` (exact text) in a dcc.Dropdown."""
     page.locator(f"#{dropdown_id}").click()
-    page.locator(f".dash-dropdown-option:has(input[value='{option}'])").first.click()
+    text = page.locator(".dash-options-list-option-text", has_text=re.compile(f"^{re.escape(option)}$"))
+    page.locator(".dash-dropdown-option", has=text).first.click()
     page.keyboard.press("Escape")

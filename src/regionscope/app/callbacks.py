@@ -10,25 +10,29 @@ shared state.
 
 Server callbacks (Python, below)::
 
-    rs-dataset ──> show_dataset ──> figure skeleton, grid rows/columns, control options,
+    rs-dataset ──> show_dataset ──> rs-skeleton, grid rows/columns, control options,
                                     plane/channel choices (which trigger show_plane)
-    rs-dataset, plane, channel ──> show_plane ──> figure data[0] (the image, Patch)
-                                                  rs-label-map (label-index PNG)
-    colour-by, colormap ──> color_regions ──> rs-overlay-colors, colour bar (Patch)
+    rs-dataset, plane, channel ──> show_plane ──> rs-picture (the image), rs-label-map
+    colour-by, colormap ──> color_regions ──> rs-overlay-colors (+ colour bar)
     query box ──> run_query ──> rs-query-result, query error text
-    rs-focus, plane ──> outline_focus ──> layout.shapes (+ axis ranges on row click)
+    rs-focus, plane ──> outline_focus ──> rs-highlight (outline, + zoom on row click)
     rs-focus ──> jump_to_plane ──> plane (3D: the slice through the centroid)
     uploads, "Segment image" ──> open_* ──> rs-dataset (or a notice; the dataset stays)
 
 Clientside callbacks (``assets/regionscope.js``), where the browser is faster
 than a round trip::
 
-    rs-label-map, rs-overlay-colors, grid virtualRowData, mode ──> overlay picture (Patch)
+    rs-label-map, rs-overlay-colors, grid virtualRowData, mode ──> rs-overlay (drawn here)
+    rs-skeleton, rs-picture, rs-overlay-colors, rs-overlay, rs-highlight, opacity
+        ──> composeFigure ──> the figure (its only writer)
     hoverData ──> hover strip + grid row highlight/scroll
     clickData ──> rs-focus, grid selectedRows/scrollTo;  cellClicked ──> rs-focus
     rs-query-result, rs-excluded ──> grid external filter ──> virtualRowData ──> overlay, count
-    opacity ──> layout.images[0].opacity (Patch)
 
+Why one writer: Dash 4 applies a ``Patch`` to the value it sees when the
+callback *returns*, so two callbacks patching one figure at about the same
+time can undo each other (seen: the overlay vanishing at page load). Stores
+that each hold one part, composed by one synchronous function, cannot race.
 The image is sent only by show_plane; overlay, colours, highlight and zoom
 changes never resend it.
 """
@@ -43,7 +47,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
-from dash import ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
+from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from regionscope.app import display
 from regionscope.app.colors import encode_bytes, numeric_columns, region_colors
@@ -136,7 +140,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
         return registry.get((store or {}).get("id") or default_dataset_id)
 
     @app.callback(
-        Output(ID.GRAPH, "figure"),
+        Output(ID.SKELETON, "data"),
         Output(ID.GRID, "rowData"),
         Output(ID.GRID, "columnDefs"),
         Output(ID.COLOR_BY, "options"),
@@ -161,7 +165,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
         State(ID.HOVER_COLUMNS, "value"),
     )
     def show_dataset(store, color_by, hover_columns):
-        message = None
+        message = no_update  # keep the notice of the upload that brought this dataset
         try:
             dataset = dataset_of(store)
         except RegionscopeError as exc:
@@ -180,7 +184,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
             name += f"×{dataset.shape[0]}"
         name += f" · {n_regions} regions" + ("" if dataset.labels_given else " (segmented here)")
         return (
-            base_figure(dataset.shape[-2:], uirevision=dataset.id),
+            {"dataset": dataset.id, "figure": base_figure(dataset.shape[-2:], uirevision=dataset.id)},
             row_data(table),
             column_defs(table),
             colorable,
@@ -200,12 +204,11 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
         )
 
     @app.callback(
-        Output(ID.GRAPH, "figure", allow_duplicate=True),
+        Output(ID.PICTURE, "data"),
         Output(ID.LABEL_MAP, "data"),
         Input(ID.DATASET, "data"),
         Input(ID.PLANE, "value"),
         Input(ID.CHANNEL, "value"),
-        prevent_initial_call="initial_duplicate",
     )
     def show_plane(store, plane, channel):
         dataset = _dataset_or_default(store)
@@ -216,8 +219,10 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
             channel_limits = limits.get(dataset.id, lambda: display.image_limits(dataset.image))
             return display.encode_picture(display.display_plane(dataset.image, channel_limits, plane, channel))
 
-        figure = Patch()
-        figure["data"][0]["source"] = pictures.get((dataset.id, "image", plane, channel), picture)
+        shown = {
+            "dataset": dataset.id,
+            "source": pictures.get((dataset.id, "image", plane, channel), picture),
+        }
         label_map = {
             "dataset": dataset.id,
             "plane": plane,
@@ -228,7 +233,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
             # Redraw the overlay even when the same plane is sent again (a new figure).
             "revision": time.time_ns(),
         }
-        return figure, label_map
+        return shown, label_map
 
     def _dataset_or_default(store):
         try:
@@ -238,7 +243,6 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
 
     @app.callback(
         Output(ID.OVERLAY_COLORS, "data"),
-        Output(ID.GRAPH, "figure", allow_duplicate=True),
         Input(ID.COLOR_BY, "value"),
         Input(ID.COLORMAP, "value"),
         State(ID.DATASET, "data"),
@@ -247,14 +251,13 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
     def color_regions(color_by, colormap, store):
         dataset = _dataset_or_default(store)
         colors, colorbar = region_colors(dataset.table, color_by or "label", colormap or "Viridis")
-        figure = Patch()
-        figure["data"][1]["marker"] = colorbar_marker(colorbar)
         return {
             "dataset": dataset.id,
             "key": f"{dataset.id}:{color_by}:{colormap}",
             "labels": encode_bytes(dataset.label_values.astype("<i4")),
             "rgb": encode_bytes(colors),
-        }, figure
+            "marker": colorbar_marker(colorbar),
+        }
 
     @app.callback(
         Output(ID.QUERY_RESULT, "data"),
@@ -296,7 +299,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
         return target if target != plane else no_update
 
     @app.callback(
-        Output(ID.GRAPH, "figure", allow_duplicate=True),
+        Output(ID.HIGHLIGHT, "data"),
         Input(ID.FOCUS, "data"),
         Input(ID.PLANE, "value"),
         State(ID.ZOOM_TO_ROW, "value"),
@@ -304,26 +307,22 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
         prevent_initial_call=True,
     )
     def outline_focus(focus, plane, zoom, store):
-        figure = Patch()
-        if not focus:
-            figure["layout"]["shapes"] = []
-            return figure
         dataset = _dataset_or_default(store)
-        row = dataset.row_of(focus["label"])
+        highlight = {"dataset": dataset.id, "shapes": [], "zoom": None}
+        row = dataset.row_of(focus["label"]) if focus else None
         if row is None:
-            figure["layout"]["shapes"] = []
-            return figure
+            return highlight
         plane_index = int(plane or 0) if dataset.labels.ndim == 3 else None
-        figure["layout"]["shapes"] = highlight_shapes(dataset.contours.rings(focus["label"], plane_index))
+        highlight["shapes"] = highlight_shapes(dataset.contours.rings(focus["label"], plane_index))
         if ctx.triggered_id == ID.FOCUS and focus.get("source") == "table" and zoom:
             ndim = dataset.labels.ndim
             bbox = [int(row[f"bbox-{i}"]) for i in range(2 * ndim)] if "bbox-0" in row else None
             if bbox is not None:
                 plane_bbox = bbox[ndim - 2 : ndim] + bbox[2 * ndim - 2 :]
                 x_range, y_range = zoom_ranges(plane_bbox, dataset.shape[-2:])
-                figure["layout"]["xaxis"]["range"] = x_range
-                figure["layout"]["yaxis"]["range"] = y_range
-        return figure
+                # A new id per request: the browser zooms even to the same region twice.
+                highlight["zoom"] = {"id": f"{focus['label']}-{focus.get('time')}", "x": x_range, "y": y_range}
+        return highlight
 
     @app.callback(
         Output(ID.DATASET, "data", allow_duplicate=True),
@@ -422,16 +421,22 @@ def register_clientside_callbacks(app):
 
     clientside(
         "renderOverlay",
-        Output(ID.GRAPH, "figure", allow_duplicate=True),
+        Output(ID.OVERLAY, "data"),
         Input(ID.LABEL_MAP, "data"),
         Input(ID.OVERLAY_COLORS, "data"),
         Input(ID.GRID, "virtualRowData"),
         Input(ID.OVERLAY_MODE, "value"),
+        State(ID.OVERLAY, "data"),
         prevent_initial_call=True,
     )
     clientside(
-        "setOpacity",
-        Output(ID.GRAPH, "figure", allow_duplicate=True),
+        "composeFigure",
+        Output(ID.GRAPH, "figure"),
+        Input(ID.SKELETON, "data"),
+        Input(ID.PICTURE, "data"),
+        Input(ID.OVERLAY_COLORS, "data"),
+        Input(ID.OVERLAY, "data"),
+        Input(ID.HIGHLIGHT, "data"),
         Input(ID.OPACITY, "value"),
         prevent_initial_call=True,
     )

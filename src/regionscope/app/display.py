@@ -70,7 +70,9 @@ def to_uint8(plane, limits):
     """
     low, high = limits
     scaled = (np.asarray(plane, dtype=np.float32) - low) * (255.0 / (high - low))
-    return np.clip(np.nan_to_num(scaled), 0, 255).astype(np.uint8)
+    # Round, not truncate: in float32 ``high`` often scales to 254.99998, which
+    # truncation would show as 254 instead of 255.
+    return np.clip(np.rint(np.nan_to_num(scaled)), 0, 255).astype(np.uint8)
 
 
 def is_rgb(image):

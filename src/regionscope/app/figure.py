@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-#: A transparent 1x1 PNG: the overlay before the browser has drawn it.
+#: A fully transparent 1x1 PNG: the overlay before the browser has drawn it.
 EMPTY_PNG = (
-    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGBgAAAABQABpfZFQAAAAABJRU5ErkJggg=="
 )
 #: Colour of the focused region's outline.
 HIGHLIGHT_COLOR = "#ff2d55"
@@ -58,6 +58,12 @@ def base_figure(shape, *, uirevision, opacity=0.8):
             dx=1,
             dy=1,
             hoverinfo="none",
+            # "fast" makes Plotly hand the encoded picture to the browser as is.
+            # Otherwise it may repaint it pixel by pixel through a canvas: slow
+            # for large images, and seen to miscolour them when Plotly's
+            # pixelated-rendering probe has not answered yet. CSS keeps the
+            # pixels sharp when zoomed in (assets/regionscope.css).
+            zsmooth="fast",
             hoverlabel={"bgcolor": "white", "bordercolor": "#333", "font": {"color": "#111"}},
             name="image",
         )

@@ -10,7 +10,12 @@ from enum import StrEnum
 class ID(StrEnum):
     """Component ids of the explorer page."""
 
-    # Stores (state in the browser)
+    # Stores (state in the browser). The figure is composed in the browser from
+    # the first five; nothing else writes it.
+    SKELETON = "rs-skeleton"  # the figure without pixels (axes, overlay slot, colour bar)
+    PICTURE = "rs-picture"  # the shown plane's image as a data URL
+    OVERLAY = "rs-overlay"  # the overlay picture drawn in the browser
+    HIGHLIGHT = "rs-highlight"  # outline shapes of the focused region and the zoom to it
     DATASET = "rs-dataset"  # {"id": dataset id} of this browser tab
     LABEL_MAP = "rs-label-map"  # label-index PNG of the shown plane + its geometry
     OVERLAY_COLORS = "rs-overlay-colors"  # colour per region (by table position)

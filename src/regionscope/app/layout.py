@@ -216,6 +216,10 @@ def build_layout(dataset_id):
         Id of the dataset shown until the user opens another.
     """
     stores = [
+        dcc.Store(id=ID.SKELETON),
+        dcc.Store(id=ID.PICTURE),
+        dcc.Store(id=ID.OVERLAY),
+        dcc.Store(id=ID.HIGHLIGHT),
         dcc.Store(id=ID.DATASET, data={"id": dataset_id}, storage_type="session"),
         dcc.Store(id=ID.LABEL_MAP),
         dcc.Store(id=ID.OVERLAY_COLORS),

@@ -20,7 +20,6 @@
     labelMaps: new Map(), // label-map url -> decoded {index, boundary, width, height}
     palette: null, // {key, labels: Int32Array, rgb: Uint8Array, indexOf: Map(label -> i + 1)}
     current: null, // {decoded, palette, visible} of the overlay on screen
-    lastOverlay: null, // signature of the overlay on screen
     hovered: null, // label under the cursor
     focused: null, // label outlined after a click
     query: null, // Set of labels passing the query box, or null
@@ -192,25 +191,43 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     regionscope: {
-      renderOverlay: async function (labelMap, colors, rows, mode) {
+      renderOverlay: async function (labelMap, colors, rows, mode, shown) {
         if (!labelMap || !colors || labelMap.dataset !== colors.dataset) return noUpdate();
         const decoded = await decodeLabelMap(labelMap);
         const palette = paletteOf(colors);
         const visible = visibleOf(palette, rows);
         const key = [labelMap.url.length, labelMap.revision, colors.key, mode, signature(visible)].join("|");
         state.current = {decoded, palette, visible};
-        if (key === state.lastOverlay) return noUpdate();
-        state.lastOverlay = key;
-        const url = drawOverlay(decoded, palette, visible, mode);
-        return new window.dash_clientside.Patch()
-          .assign(["layout", "images", 0, "source"], url)
-          .build();
+        // Compare with what the store holds, not with a variable here: Dash
+        // drops the result of a call that a newer call overtook.
+        if (shown && shown.key === key) return noUpdate();
+        return {dataset: labelMap.dataset, key, url: drawOverlay(decoded, palette, visible, mode)};
       },
 
-      setOpacity: function (opacity) {
-        return new window.dash_clientside.Patch()
-          .assign(["layout", "images", 0, "opacity"], opacity)
-          .build();
+      /* The figure from its parts; the only writer of the figure (see callbacks.py). */
+      composeFigure: function (skeleton, picture, colors, overlay, highlight, opacity) {
+        if (!skeleton) return noUpdate();
+        const id = skeleton.dataset;
+        const base = skeleton.figure;
+        const image = Object.assign({}, base.data[0]);
+        if (picture && picture.dataset === id) image.source = picture.source;
+        const colorbar = Object.assign({}, base.data[1]);
+        if (colors && colors.dataset === id) colorbar.marker = colors.marker;
+        const layer = Object.assign({}, base.layout.images[0]);
+        if (overlay && overlay.dataset === id) layer.source = overlay.url;
+        if (opacity !== null && opacity !== undefined) layer.opacity = opacity;
+        const layout = Object.assign({}, base.layout, {images: [layer], shapes: []});
+        if (highlight && highlight.dataset === id) {
+          layout.shapes = highlight.shapes;
+          if (highlight.zoom) state.zoom = Object.assign({dataset: id}, highlight.zoom);
+        }
+        if (state.zoom && state.zoom.dataset === id) {
+          // A new uirevision per zoom request: Plotly applies these ranges once,
+          // then keeps the user's own panning and zooming.
+          layout.xaxis = Object.assign({}, base.layout.xaxis, {range: state.zoom.x, uirevision: state.zoom.id});
+          layout.yaxis = Object.assign({}, base.layout.yaxis, {range: state.zoom.y, uirevision: state.zoom.id});
+        }
+        return {data: [image, colorbar], layout};
       },
 
       showHover: function (hoverData, columns) {
@@ -292,6 +309,9 @@
       },
     },
   });
+
+  /* A read-only look at this page's state, for tests and benchmarks. */
+  window.regionscope = {state};
 
   /* Functions the grid evaluates (dashGridOptions / rowClassRules). */
   const gridFunctions = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});

@@ -1,0 +1,177 @@
+"""Data in: uploads, 3D stacks, multichannel images, and one dataset per browser session."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import DISC_LABELS, discs, serve, wait_until_ready
+from pagetools import choose_option, labels_drawn, row_selector, wait_overlay_labels, wait_text
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def coins_app():
+    """The explorer on its default data: the coins sample."""
+    served = serve()
+    yield served
+    served.server.stop()
+
+
+@pytest.fixture
+def disc_files(tmp_path):
+    image, labels = discs()
+    image_path = tmp_path / "discs.png"
+    mask_path = tmp_path / "discs_mask.png"
+    Image.fromarray(image).save(image_path)
+    Image.fromarray(labels.astype(np.uint8)).save(mask_path)
+    return image_path, mask_path
+
+
+def upload(page, which, path):
+    if not page.locator("#rs-upload-image").is_visible():
+        page.locator("details.rs-details summary").first.click()
+    page.set_input_files(f"#rs-upload-{which} input[type=file]", str(path))
+
+
+def test_coins_sample_is_the_default(coins_app, new_page):
+    page = new_page(coins_app.url)
+    wait_text(page, "#rs-dataset-name", "coins")
+    wait_text(page, "#rs-count", f"{len(coins_app.dataset.table)} of {len(coins_app.dataset.table)} regions shown")
+
+
+def test_upload_image_then_mask(coins_app, new_page, disc_files):
+    image_path, mask_path = disc_files
+    page = new_page(coins_app.url)
+    upload(page, "image", image_path)
+    wait_text(page, "#rs-dataset-name", "discs.png")
+    wait_text(page, "#rs-notice", "Opened discs.png")
+    # Segmented here: five discs on a dark background.
+    wait_text(page, "#rs-count", "5 of 5 regions shown")
+    upload(page, "labels", mask_path)
+    wait_text(page, "#rs-notice", "Opened discs_mask.png as the labels")
+    for label in DISC_LABELS:
+        page.wait_for_selector(row_selector(label))
+    assert wait_overlay_labels(page, discs()[1], DISC_LABELS) == list(DISC_LABELS)
+
+
+@pytest.mark.parametrize(
+    ("which", "make_file", "message"),
+    [
+        ("image", lambda tmp: _write(tmp / "broken.png", b"this is not a png"), "broken.png"),
+        ("labels", lambda tmp: _save_png(tmp / "small_mask.png", np.ones((10, 12), np.uint8)), "shape"),
+        ("labels", lambda tmp: _save_npy(tmp / "float_mask.npy", np.full((303, 384), 1.5)), "whole numbers"),
+    ],
+    ids=["unreadable-image", "mask-of-another-shape", "non-integer-mask"],
+)
+def test_bad_upload_shows_a_message_and_keeps_the_dataset(coins_app, new_page, tmp_path, which, make_file, message):
+    page = new_page(coins_app.url)
+    before = page.locator("#rs-count").inner_text()
+    upload(page, which, make_file(tmp_path))
+    wait_text(page, "#rs-notice", "Could not")
+    assert message in page.locator("#rs-notice").inner_text()
+    assert page.locator("#rs-count").inner_text() == before
+    wait_text(page, "#rs-dataset-name", "coins")
+
+
+def _write(path, payload):
+    path.write_bytes(payload)
+    return path
+
+
+def _save_png(path, array):
+    Image.fromarray(array).save(path)
+    return path
+
+
+def _save_npy(path, array):
+    np.save(path, array)
+    return path
+
+
+def test_two_sessions_keep_their_own_datasets(coins_app, browser, new_page, disc_files):
+    image_path, _ = disc_files
+    first = new_page(coins_app.url)
+    second = new_page(coins_app.url)
+    upload(first, "image", image_path)
+    wait_text(first, "#rs-dataset-name", "discs.png")
+    second.reload()
+    wait_until_ready(second)
+    wait_text(second, "#rs-dataset-name", "coins")
+    # A reload keeps the tab's own dataset.
+    first.reload()
+    wait_until_ready(first)
+    wait_text(first, "#rs-dataset-name", "discs.png")
+
+
+def spheres():
+    """A 3D stack (7, 40, 50): three short cylinders, labels 2 (z 0-2), 5 (z 2-4), 9 (z 4-6)."""
+    _, y, x = np.indices((7, 40, 50))
+    labels = np.zeros((7, 40, 50), np.int32)
+    for label, (z0, z1, cy, cx, r) in {2: (0, 3, 10, 12, 4), 5: (2, 5, 25, 30, 6), 9: (4, 7, 12, 40, 4)}.items():
+        disc = (y[0] - cy) ** 2 + (x[0] - cx) ** 2 <= r * r
+        labels[z0:z1][:, disc] = label
+    image = np.where(labels > 0, 100 + 10 * labels, 10).astype(np.uint16)
+    return image, labels
+
+
+@pytest.fixture(scope="module")
+def stack_app():
+    image, labels = spheres()
+    served = serve(image, labels, name="balls")
+    yield served
+    served.server.stop()
+
+
+def plane_value(page):
+    return int(page.locator("#rs-plane [role=slider]").get_attribute("aria-valuenow"))
+
+
+def test_stack_has_a_z_slider_and_the_overlay_follows_the_plane(stack_app, new_page):
+    _, labels = spheres()
+    page = new_page(stack_app.url)
+    assert page.locator("#rs-plane-row").is_visible()
+    assert plane_value(page) == 3
+    assert wait_overlay_labels(page, labels[3], [5]) == [5]
+    wait_text(page, "#rs-count", "3 of 3 regions shown")  # one row per 3D region
+    slider = page.locator("#rs-plane [role=slider]")
+    slider.focus()
+    slider.press("ArrowRight")
+    slider.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('#rs-plane [role=slider]').getAttribute('aria-valuenow') === '5'")
+    assert wait_overlay_labels(page, labels[5], [9]) == [9]
+    assert np.unique(labels[5]).tolist() == [0, 9]
+
+
+def test_clicking_a_row_jumps_to_the_plane_through_the_region(stack_app, new_page):
+    _, labels = spheres()
+    page = new_page(stack_app.url)
+    page.locator(row_selector(2) + " [col-id='area']").click()
+    page.wait_for_function("() => document.querySelector('#rs-plane [role=slider]').getAttribute('aria-valuenow') === '1'")
+    assert wait_overlay_labels(page, labels[1], [2]) == [2]
+    assert np.unique(labels[1]).tolist() == [0, 2]
+    page.wait_for_function("() => (document.querySelector('#rs-graph .js-plotly-plot').layout.shapes || []).length > 0")
+
+
+@pytest.fixture(scope="module")
+def channels_app():
+    image, labels = discs()
+    rng = np.random.default_rng(0)
+    stack = np.stack([image.astype(np.float32), rng.random(image.shape, dtype=np.float32) * 50], axis=-1)
+    served = serve(stack, labels, channel_names=["DAPI", "GFP"], name="two channels")
+    yield served
+    served.server.stop()
+
+
+def test_multichannel_image_has_a_channel_choice_and_per_channel_columns(channels_app, new_page):
+    page = new_page(channels_app.url)
+    assert page.locator("#rs-channel-row").is_visible()
+    columns = page.evaluate("() => dash_ag_grid.getApi('rs-grid').getColumns().map(c => c.getColId())")
+    assert {"intensity_mean-DAPI", "intensity_mean-GFP"} <= set(columns)
+    before = page.evaluate("() => document.querySelector('#rs-graph .js-plotly-plot').data[0].source")
+    choose_option(page, "rs-channel", "GFP")
+    page.wait_for_function(
+        "(before) => document.querySelector('#rs-graph .js-plotly-plot').data[0].source !== before", arg=before
+    )
+    assert labels_drawn(page, discs()[1]) == list(DISC_LABELS)
