@@ -217,3 +217,13 @@ def test_notice_error_and_info():
     assert error.children == "bad"
     assert error.className == "rs-error"
     assert notice("fine", error=False).className == "rs-info"
+
+
+def test_decode_upload_empty_payload_is_an_error_naming_the_file(tmp_path):
+    with pytest.raises(RegionscopeError, match="cells.png: the file is empty"):
+        decode_upload("data:image/png;base64,", "cells.png", tmp_path)
+
+
+def test_decode_upload_damaged_base64_is_an_error_naming_the_file(tmp_path):
+    with pytest.raises(RegionscopeError, match="cells.png: the upload arrived damaged"):
+        decode_upload("data:image/png;base64,@@not base64@@", "cells.png", tmp_path)

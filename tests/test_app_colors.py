@@ -10,6 +10,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from regionscope.app.colors import (
+    lut_colorscale,
     CATEGORICAL,
     COLORMAPS,
     LUT_SIZE,
@@ -23,7 +24,8 @@ from regionscope.app.colors import (
     value_range,
 )
 
-VIRIDIS_FIRST = [0x44, 0x01, 0x54]  # "#440154"
+# Viridis is used from 15 % up (DARK_START): its first colour is viridis(0.15).
+VIRIDIS_FIRST = [68, 52, 126]
 VIRIDIS_LAST = [0xFD, 0xE7, 0x25]  # "#fde725"
 
 
@@ -165,7 +167,7 @@ def test_region_colors_unknown_column_falls_back_to_label(table):
 
 def test_region_colors_numeric_column(table):
     colors, colorbar = region_colors(table, "area", "Viridis")
-    assert colorbar == {"title": "area", "colorscale": "Viridis", "cmin": 10.0, "cmax": 30.0}
+    assert colorbar == {"title": "area", "colorscale": lut_colorscale("Viridis"), "cmin": 10.0, "cmax": 30.0}
     assert_array_equal(colors, colormap_lut("Viridis")[[0, 128, 255]])
 
 
@@ -226,3 +228,10 @@ def test_encode_bytes_is_little_endian():
 def test_encode_bytes_non_contiguous():
     array = np.arange(12, dtype=np.uint8).reshape(3, 4)[:, ::2]
     assert base64.b64decode(encode_bytes(array)) == bytes([0, 2, 4, 6, 8, 10])
+
+
+def test_lut_colorscale_matches_the_lookup_table():
+    scale = lut_colorscale("Viridis")
+    lut = colormap_lut("Viridis")
+    assert scale[0] == [0.0, "rgb({},{},{})".format(*lut[0])]
+    assert scale[-1] == [1.0, "rgb({},{},{})".format(*lut[-1])]

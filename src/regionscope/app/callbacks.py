@@ -40,6 +40,7 @@ changes never resend it.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import threading
 import time
@@ -111,7 +112,12 @@ def decode_upload(contents, filename, folder):
     """
     if not contents or "," not in contents:
         raise RegionscopeError(f"{filename}: the upload arrived empty; try again")
-    payload = base64.b64decode(contents.split(",", 1)[1])
+    try:
+        payload = base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise RegionscopeError(f"{filename}: the upload arrived damaged ({exc}); try again") from exc
+    if not payload:
+        raise RegionscopeError(f"{filename}: the file is empty")
     digest = hashlib.blake2b(payload, digest_size=8).hexdigest()
     safe_name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in Path(filename).name)[-120:]
     path = folder / f"{digest}-{safe_name}"

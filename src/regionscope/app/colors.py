@@ -23,6 +23,9 @@ CATEGORICAL = np.array(
 MISSING_COLOR = (128, 128, 128)
 #: Entries in a colormap lookup table.
 LUT_SIZE = 256
+#: Colormaps whose lowest colours are near black: outlines in them vanish on a
+#: dark image, so regionscope uses them from this fraction upwards.
+DARK_START = {"viridis": 0.15, "plasma": 0.12, "inferno": 0.2, "magma": 0.2, "cividis": 0.15, "turbo": 0.1, "hot": 0.15}
 
 
 def colormap_lut(name, size=LUT_SIZE):
@@ -39,8 +42,25 @@ def colormap_lut(name, size=LUT_SIZE):
     ndarray of uint8, shape (size, 3)
     """
     scale = plotly_colors.get_colorscale(name)
-    samples = plotly_colors.sample_colorscale(scale, np.linspace(0, 1, size), colortype="tuple")
+    base = name.lower().removesuffix("_r")
+    cut = DARK_START.get(base, 0.0)
+    # Reversed maps (``_r``) have their dark end last.
+    low, high = (0.0, 1.0 - cut) if name.lower().endswith("_r") else (cut, 1.0)
+    samples = plotly_colors.sample_colorscale(scale, np.linspace(low, high, size), colortype="tuple")
     return np.clip(np.rint(np.asarray(samples) * 255), 0, 255).astype(np.uint8)
+
+
+def lut_colorscale(name, stops=16):
+    """A Plotly colorscale that matches :func:`colormap_lut` (for the colour bar).
+
+    Returns
+    -------
+    list of [float, str]
+    """
+    lut = colormap_lut(name)
+    positions = np.linspace(0, 1, stops)
+    rows = np.rint(positions * (len(lut) - 1)).astype(int)
+    return [[float(p), "rgb({},{},{})".format(*lut[r])] for p, r in zip(positions, rows, strict=True)]
 
 
 def value_range(values):
@@ -121,7 +141,7 @@ def region_colors(table, color_by, colormap):
         return categorical_colors(table["label"].to_numpy()), None
     values = table[color_by].to_numpy(dtype=np.float64, na_value=np.nan)
     limits = value_range(values) or (0.0, 1.0)
-    colorbar = {"title": color_by, "colorscale": colormap, "cmin": limits[0], "cmax": limits[1]}
+    colorbar = {"title": color_by, "colorscale": lut_colorscale(colormap), "cmin": limits[0], "cmax": limits[1]}
     return numeric_colors(values, colormap, limits), colorbar
 
 
