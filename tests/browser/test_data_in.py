@@ -175,3 +175,28 @@ def test_multichannel_image_has_a_channel_choice_and_per_channel_columns(channel
         "(before) => document.querySelector('#rs-graph .js-plotly-plot').data[0].source !== before", arg=before
     )
     assert labels_drawn(page, discs()[1]) == list(DISC_LABELS)
+
+
+def test_segment_again_with_other_settings(coins_app, new_page):
+    page = new_page(coins_app.url)
+    total = len(coins_app.dataset.table)
+    if not page.locator("#rs-segment").is_visible():
+        page.locator("details.rs-details summary").first.click()
+    page.locator("#rs-min-size").fill("2000")
+    page.locator("#rs-segment").click()
+    wait_text(page, "#rs-notice", "Segmented with otsu")
+    page.wait_for_function(
+        "(total) => !document.querySelector('#rs-count').innerText.startsWith(total + ' of')", arg=total
+    )
+    shown = int(page.locator("#rs-count").inner_text().split()[0])
+    assert 0 < shown < total
+
+
+def test_hover_in_a_stack_follows_the_plane(stack_app, new_page):
+    from pagetools import hover_pixel
+
+    page = new_page(stack_app.url)  # plane 3: only label 5 (centre row 25, col 30)
+    hover_pixel(page, 25, 30)
+    wait_text(page, "#rs-hover-info", "label 5")
+    hover_pixel(page, 10, 12)  # label 2 is not on plane 3
+    wait_text(page, "#rs-hover-info", "Hover over a region")

@@ -175,3 +175,25 @@ def test_colour_by_changes_overlay_and_colorbar(disc_app, new_page):
             page.wait_for_timeout(100)
         assert tuple(picture[edge][:3]) == tuple(expected[position]), f"label {label}"
     assert labels_drawn(page, LABELS) == list(DISC_LABELS)
+
+
+def test_filled_regions_and_opacity(disc_app, new_page):
+    page = new_page(disc_app.url)
+    row, col = CENTER[7]
+    assert overlay_picture(page)[row, col, 3] == 0  # outlines only: the inside is clear
+    page.locator("#rs-overlay-mode input[value='filled']").check()
+    page.wait_for_function(
+        "() => document.querySelector('#rs-graph .js-plotly-plot').layout.images[0].source.length > 0"
+    )
+    for _ in range(50):
+        if overlay_picture(page)[row, col, 3] > 0:
+            break
+        page.wait_for_timeout(100)
+    assert 0 < overlay_picture(page)[row, col, 3] < 255  # the inside is tinted, the outline opaque
+    slider = page.locator("#rs-opacity [role=slider]")
+    slider.focus()
+    for _ in range(6):
+        slider.press("ArrowLeft")
+    page.wait_for_function(
+        "() => Math.abs(document.querySelector('#rs-graph .js-plotly-plot').layout.images[0].opacity - 0.5) < 1e-6"
+    )
