@@ -287,3 +287,11 @@ def test_index_png_accepts_other_integer_dtypes():
 )
 def test_outline_width(shape, width):
     assert outline_width(shape) == width
+
+
+def test_display_step_keeps_planes_under_the_largest_side():
+    from regionscope.app.display import MAX_DISPLAY_SIDE, display_step
+
+    assert display_step((MAX_DISPLAY_SIDE, 10)) == 1
+    assert display_step((3, MAX_DISPLAY_SIDE + 1, 10)) == 2
+    assert display_step((10, 3 * MAX_DISPLAY_SIDE)) == 3

@@ -200,3 +200,20 @@ def test_hover_in_a_stack_follows_the_plane(stack_app, new_page):
     wait_text(page, "#rs-hover-info", "label 5")
     hover_pixel(page, 10, 12)  # label 2 is not on plane 3
     wait_text(page, "#rs-hover-info", "Hover over a region")
+
+
+def test_large_planes_are_sent_at_a_stride_and_hover_still_finds_regions(monkeypatch, new_page):
+    from pagetools import hover_pixel, overlay_picture
+
+    from regionscope.app import display
+
+    monkeypatch.setattr(display, "MAX_DISPLAY_SIDE", 64)  # the 96 x 128 discs are sent every 2nd pixel
+    image, labels = discs()
+    served = serve(image, labels, name="discs at stride 2")
+    try:
+        page = new_page(served.url)
+        assert overlay_picture(page).shape[:2] == (48, 64)
+        hover_pixel(page, 64, 40)  # the centre of label 12, in full-resolution coordinates
+        wait_text(page, "#rs-hover-info", "label 12")
+    finally:
+        served.server.stop()

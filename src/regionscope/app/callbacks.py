@@ -190,7 +190,10 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
             name += f"×{dataset.shape[0]}"
         name += f" · {n_regions} regions" + ("" if dataset.labels_given else " (segmented here)")
         return (
-            {"dataset": dataset.id, "figure": base_figure(dataset.shape[-2:], uirevision=dataset.id)},
+            {
+                "dataset": dataset.id,
+                "figure": base_figure(dataset.shape[-2:], uirevision=dataset.id, step=display.display_step(dataset.shape)),
+            },
             row_data(table),
             column_defs(table),
             colorable,
@@ -220,10 +223,15 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
         dataset = _dataset_or_default(store)
         plane = int(np.clip(plane or 0, 0, dataset.n_planes - 1))
         channel = channel if channel is not None else display.COMPOSITE
+        step = display.display_step(dataset.shape)
 
         def picture():
             channel_limits = limits.get(dataset.id, lambda: display.image_limits(dataset.image))
-            return display.encode_picture(display.display_plane(dataset.image, channel_limits, plane, channel))
+            shown = display.display_plane(dataset.image, channel_limits, plane, channel)
+            return display.encode_picture(shown[::step, ::step])
+
+        def index_picture():
+            return display.encode_index_png(dataset.index_plane(plane)[::step, ::step])
 
         shown = {
             "dataset": dataset.id,
@@ -232,10 +240,9 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
         label_map = {
             "dataset": dataset.id,
             "plane": plane,
-            "url": pictures.get((dataset.id, "index", plane), lambda: display.encode_index_png(dataset.index_plane(plane))),
-            "width": int(dataset.shape[-1]),
-            "height": int(dataset.shape[-2]),
-            "outline": display.outline_width(dataset.shape),
+            "url": pictures.get((dataset.id, "index", plane), index_picture),
+            "step": step,
+            "outline": display.outline_width(np.ceil(np.array(dataset.shape) / step)),
             # Redraw the overlay even when the same plane is sent again (a new figure).
             "revision": time.time_ns(),
         }

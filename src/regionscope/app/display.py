@@ -24,6 +24,9 @@ COMPOSITE_COLORS = (
     (0.0, 0.0, 1.0),
     (1.0, 1.0, 0.0),
 )
+#: Largest side (pixels) of a plane sent to the browser; larger planes are
+#: shown every ``display_step`` pixels so that the page stays responsive.
+MAX_DISPLAY_SIDE = 4096
 #: Channel choice meaning "all channels blended" (see :func:`display_plane`).
 COMPOSITE = "composite"
 
@@ -202,3 +205,14 @@ def decode_index_png(data_url):
 def outline_width(shape):
     """Outline thickness in pixels so outlines stay visible when a large image is shown whole."""
     return max(1, int(np.ceil(max(shape[-2:]) / 1024)))
+
+
+def display_step(shape):
+    """Stride at which a plane of ``shape`` is sent to the browser (1: every pixel).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(..., Y, X)``.
+    """
+    return max(1, int(np.ceil(max(shape[-2:]) / MAX_DISPLAY_SIDE)))

@@ -29,7 +29,7 @@ COLORBAR_MARGIN = 80
 MIN_ZOOM_WINDOW = 48
 
 
-def base_figure(shape, *, uirevision, opacity=0.8):
+def base_figure(shape, *, uirevision, opacity=0.8, step=1):
     """The figure skeleton for an image of ``shape`` (no pixels yet).
 
     Parameters
@@ -40,6 +40,9 @@ def base_figure(shape, *, uirevision, opacity=0.8):
         Zoom and pan survive updates while this stays the same.
     opacity : float
         Overlay opacity.
+    step : int
+        The image is sent every ``step`` pixels (see ``display.display_step``);
+        coordinates stay those of the full-resolution image.
 
     Returns
     -------
@@ -55,8 +58,8 @@ def base_figure(shape, *, uirevision, opacity=0.8):
             source=EMPTY_PNG,
             x0=0,
             y0=0,
-            dx=1,
-            dy=1,
+            dx=step,
+            dy=step,
             hoverinfo="none",
             # "fast" makes Plotly hand the encoded picture to the browser as is.
             # Otherwise it may repaint it pixel by pixel through a canvas: slow

@@ -155,8 +155,9 @@
     const current = state.current;
     if (!current || !eventData || !eventData.points || !eventData.points.length) return null;
     const point = eventData.points[0];
-    const col = Math.round(point.x);
-    const row = Math.round(point.y);
+    // The label map may be sent every `step` pixels (large images).
+    const col = Math.round(point.x / current.step);
+    const row = Math.round(point.y / current.step);
     const {index, width, height} = current.decoded;
     if (!(col >= 0 && row >= 0 && col < width && row < height)) return null;
     const i = index[row * width + col];
@@ -197,7 +198,7 @@
         const palette = paletteOf(colors);
         const visible = visibleOf(palette, rows);
         const key = [labelMap.url.length, labelMap.revision, colors.key, mode, signature(visible)].join("|");
-        state.current = {decoded, palette, visible};
+        state.current = {decoded, palette, visible, step: labelMap.step || 1};
         // Compare with what the store holds, not with a variable here: Dash
         // drops the result of a call that a newer call overtook.
         if (shown && shown.key === key) return noUpdate();
