@@ -13,11 +13,10 @@ from pathlib import Path
 
 from regionscope._version import __version__
 from regionscope.errors import FilterError, RegionscopeError
+from regionscope.export import table_format, write_table
 
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
-
-TABLE_FORMATS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet"}
 
 MEASURE_EXAMPLES = """\
 examples:
@@ -113,25 +112,11 @@ def segmentation_options(args):
 
 
 def output_format(path):
-    """The table format for an output path, from its extension."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in TABLE_FORMATS:
-        raise UsageError(f"cannot write {path}: the output must end in {', '.join(TABLE_FORMATS)}")
-    return TABLE_FORMATS[suffix]
-
-
-def write_table(table, path):
-    """Write a table as CSV, TSV or Parquet, chosen by the extension of ``path``."""
-    fmt = output_format(path)
+    """The table format for an output path, from its extension (a usage error otherwise)."""
     try:
-        if fmt == "csv":
-            table.to_csv(path, index=False)
-        elif fmt == "tsv":
-            table.to_csv(path, index=False, sep="\t")
-        else:
-            table.to_parquet(path, index=False)
-    except OSError as exc:
-        raise RegionscopeError(f"{path}: cannot write the table ({exc.strerror or exc})") from exc
+        return table_format(path)
+    except RegionscopeError as exc:
+        raise UsageError(str(exc)) from None
 
 
 @contextmanager

@@ -75,7 +75,7 @@ def row_selector(label):
 def wait_text(page, selector, text, timeout=10_000):
     """Wait until the element's text contains ``text``."""
     page.wait_for_function(
-        "([sel, text]) => { const e = document.querySelector(sel); return e && e.innerText.includes(text); }",
+        "([sel, text]) => { const e = document.querySelector(sel); return e && (e.innerText ?? e.textContent ?? '').includes(text); }",
         arg=[selector, text],
         timeout=timeout,
     )

@@ -22,7 +22,7 @@ Server callbacks (Python, below)::
 Clientside callbacks (``assets/regionscope.js``), where the browser is faster
 than a round trip::
 
-    rs-label-map, rs-overlay-colors, grid virtualRowData, mode ──> rs-overlay (drawn here)
+    rs-label-map, rs-overlay-colors, grid virtualRowData + selectedRows, mode ──> rs-overlay (drawn here)
     rs-skeleton, rs-picture, rs-overlay-colors, rs-overlay, rs-highlight, opacity
         ──> composeFigure ──> the figure (its only writer)
     hoverData ──> hover strip + grid row highlight/scroll
@@ -48,13 +48,14 @@ from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
-from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from regionscope.app import display
 from regionscope.app.colors import encode_bytes, numeric_columns, region_colors
 from regionscope.app.figure import base_figure, colorbar_marker, highlight_shapes, zoom_ranges
 from regionscope.app.grid import column_defs, default_hover_columns, row_data
 from regionscope.app.ids import ID
+from regionscope.app.layout import HISTOGRAM
 from regionscope.errors import FilterError, RegionscopeError
 from regionscope.query import filter_mask, parse_filter
 
@@ -166,11 +167,17 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
         Output(ID.OBJECTS, "value"),
         Output(ID.MIN_SIZE, "value"),
         Output(ID.FILL_HOLES, "value"),
+        Output(ID.PLOT_X, "options"),
+        Output(ID.PLOT_X, "value"),
+        Output(ID.PLOT_Y, "options"),
+        Output(ID.PLOT_Y, "value"),
         Input(ID.DATASET, "data"),
         State(ID.COLOR_BY, "value"),
         State(ID.HOVER_COLUMNS, "value"),
+        State(ID.PLOT_X, "value"),
+        State(ID.PLOT_Y, "value"),
     )
-    def show_dataset(store, color_by, hover_columns):
+    def show_dataset(store, color_by, hover_columns, plot_x, plot_y):
         message = no_update  # keep the notice of the upload that brought this dataset
         try:
             dataset = dataset_of(store)
@@ -210,6 +217,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
             None,
             message,
             *segmentation_controls(dataset.segmentation),
+            *plot_axes(colorable, plot_x, plot_y),
         )
 
     @app.callback(
@@ -402,6 +410,30 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
     register_clientside_callbacks(app)
 
 
+def plot_axes(columns, x, y):
+    """Options and values of the feature plot's axes, keeping the user's choice when it still exists.
+
+    Parameters
+    ----------
+    columns : list of str
+        Numeric columns of the table.
+    x, y : str or None
+        The current choices.
+
+    Returns
+    -------
+    (x_options, x_value, y_options, y_value)
+    """
+    numeric = [c for c in columns if c != "label"] or list(columns)
+    if x not in numeric:
+        x = "area" if "area" in numeric else numeric[0]
+    y_options = [HISTOGRAM, *numeric]
+    if y not in y_options:
+        intensity = [c for c in numeric if c.startswith("intensity_mean")]
+        y = intensity[0] if intensity else next((c for c in numeric if c != x), HISTOGRAM)
+    return numeric, x, y_options, y
+
+
 def segmentation_options(method, objects, min_size, fill_holes):
     """:func:`regionscope.segment` options from the settings panel's values."""
     try:
@@ -439,6 +471,7 @@ def register_clientside_callbacks(app):
         Input(ID.OVERLAY_COLORS, "data"),
         Input(ID.GRID, "virtualRowData"),
         Input(ID.OVERLAY_MODE, "value"),
+        Input(ID.GRID, "selectedRows"),
         State(ID.OVERLAY, "data"),
         prevent_initial_call=True,
     )
@@ -471,6 +504,14 @@ def register_clientside_callbacks(app):
         prevent_initial_call=True,
     )
     clientside(
+        "selectInImage",
+        Output(ID.GRID, "selectedRows", allow_duplicate=True),
+        Input(ID.GRAPH, "selectedData"),
+        State(ID.GRID, "virtualRowData"),
+        State(ID.GRID, "selectedRows"),
+        prevent_initial_call=True,
+    )
+    clientside(
         "clickRow",
         Output(ID.FOCUS, "data", allow_duplicate=True),
         Input(ID.GRID, "cellClicked"),
@@ -488,6 +529,7 @@ def register_clientside_callbacks(app):
         Input(ID.EXCLUDED, "data"),
         Input(ID.DATASET, "data"),
         Input(ID.GRID, "rowData"),
+        Input(ID.GATES, "data"),
     )
     clientside(
         "showCount",
@@ -517,6 +559,55 @@ def register_clientside_callbacks(app):
         "clearFilters",
         Output(ID.GRID, "filterModel"),
         Output(ID.QUERY, "value"),
+        Output(ID.GATES, "data", allow_duplicate=True),
         Input(ID.CLEAR_FILTERS, "n_clicks"),
+        State(ID.GATES, "data"),
+        State(ID.DATASET, "data"),
         prevent_initial_call=True,
+    )
+    clientside(
+        "composePlot",
+        Output(ID.PLOT, "figure"),
+        Input(ID.GRID, "virtualRowData"),
+        Input(ID.PLOT_X, "value"),
+        Input(ID.PLOT_Y, "value"),
+        Input(ID.PLOT_LOG, "value"),
+        Input(ID.OVERLAY_COLORS, "data"),
+        Input(ID.GRID, "selectedRows"),
+        State(ID.DATASET, "data"),
+    )
+    clientside(
+        "selectInPlot",
+        Output(ID.GRID, "selectedRows", allow_duplicate=True),
+        Input(ID.PLOT, "selectedData"),
+        State(ID.GRID, "virtualRowData"),
+        State(ID.GRID, "selectedRows"),
+        State(ID.PLOT_X, "value"),
+        State(ID.PLOT_Y, "value"),
+        prevent_initial_call=True,
+    )
+    clientside(
+        "keepGate",
+        Output(ID.GATES, "data", allow_duplicate=True),
+        Input(ID.KEEP_GATE, "n_clicks"),
+        State(ID.GATES, "data"),
+        State(ID.DATASET, "data"),
+        prevent_initial_call=True,
+    )
+    clientside(
+        "removeGate",
+        Output(ID.GATES, "data", allow_duplicate=True),
+        Input({"type": ID.GATE_REMOVE, "index": ALL}, "n_clicks"),
+        State(ID.GATES, "data"),
+        State(ID.DATASET, "data"),
+        prevent_initial_call=True,
+    )
+    clientside(
+        "listFilters",
+        Output(ID.ACTIVE_FILTERS, "children"),
+        Input(ID.QUERY, "value"),
+        Input(ID.GRID, "filterModel"),
+        Input(ID.GATES, "data"),
+        Input(ID.EXCLUDED, "data"),
+        Input(ID.DATASET, "data"),
     )

@@ -104,6 +104,8 @@ def base_figure(shape, *, uirevision, opacity=0.8, step=1):
         dragmode="pan",
         hovermode="closest",
         uirevision=uirevision,
+        # Keep the user's box/lasso across redraws, so that Shift can add to it.
+        selectionrevision=uirevision,
         plot_bgcolor="#111",
         paper_bgcolor="rgba(0,0,0,0)",
         showlegend=False,

@@ -40,6 +40,16 @@ class ID(StrEnum):
     PLANE = "rs-plane"
     PLANE_ROW = "rs-plane-row"
 
+    # Feature plot
+    PLOT = "rs-plot"
+    PLOT_X = "rs-plot-x"
+    PLOT_Y = "rs-plot-y"
+    PLOT_LOG = "rs-plot-log"
+    KEEP_GATE = "rs-keep-gate"
+    GATES = "rs-gates"  # {dataset id: [gate, ...]}, in localStorage
+    GATE_REMOVE = "rs-gate-remove"  # pattern-matching type of the gates' remove buttons
+    ACTIVE_FILTERS = "rs-active-filters"
+
     # Table panel
     GRID = "rs-grid"
     QUERY = "rs-query"

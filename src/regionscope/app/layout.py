@@ -97,12 +97,41 @@ def image_panel():
             "scrollZoom": True,
             "displaylogo": False,
             "doubleClick": "reset",
-            "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toImage"],
+            "modeBarButtonsToRemove": ["autoScale2d", "toImage"],
         },
         clear_on_unhover=True,
     )
     hover = html.Div(id=ID.HOVER_INFO, className="rs-hover-info", children="Hover over a region to see its properties.")
     return html.Section(className="rs-panel rs-image-panel", children=[toolbar, stack_toolbar, graph, hover])
+
+
+#: Choice of the plot's y axis that makes it a histogram of x.
+HISTOGRAM = "(histogram)"
+
+
+def plot_panel():
+    """A scatter plot (or histogram) of two properties; its selection can become a gate."""
+    toolbar = html.Div(
+        className="rs-toolbar",
+        children=[
+            control("x", dcc.Dropdown(id=ID.PLOT_X, clearable=False, style={"width": "11rem"})),
+            control("y", dcc.Dropdown(id=ID.PLOT_Y, clearable=False, style={"width": "11rem"})),
+            dcc.Checklist(
+                id=ID.PLOT_LOG,
+                options=[{"label": " log x", "value": "x"}, {"label": " log y", "value": "y"}],
+                value=[],
+                inline=True,
+                className="rs-control",
+            ),
+            html.Button("Keep selection as gate", id=ID.KEEP_GATE, className="rs-button"),
+        ],
+    )
+    plot = dcc.Graph(
+        id=ID.PLOT,
+        className="rs-plot",
+        config={"displaylogo": False, "modeBarButtonsToRemove": ["autoScale2d", "toImage"], "doubleClick": "reset"},
+    )
+    return html.Details(open=True, className="rs-plot-box", children=[html.Summary("Feature plot"), toolbar, plot])
 
 
 def table_panel():
@@ -149,7 +178,11 @@ def table_panel():
         columnSize="autoSize",
         style={"height": "100%", "width": "100%"},
     )
-    return html.Section(className="rs-panel rs-table-panel", children=[query, actions, html.Div(grid, className="rs-grid-box")])
+    active = html.Div(id=ID.ACTIVE_FILTERS, className="rs-active-filters")
+    return html.Section(
+        className="rs-panel rs-table-panel",
+        children=[query, plot_panel(), active, actions, html.Div(grid, className="rs-grid-box")],
+    )
 
 
 def data_panel():
@@ -225,6 +258,7 @@ def build_layout(dataset_id):
         dcc.Store(id=ID.OVERLAY_COLORS),
         dcc.Store(id=ID.QUERY_RESULT),
         dcc.Store(id=ID.EXCLUDED, data={}, storage_type="local"),
+        dcc.Store(id=ID.GATES, data={}, storage_type="local"),
         dcc.Store(id=ID.FOCUS),
         dcc.Store(id=ID.FILTER_APPLIED),
         dcc.Store(id=ID.FOCUS_SHOWN),

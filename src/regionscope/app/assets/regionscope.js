@@ -24,6 +24,9 @@
     focused: null, // label outlined after a click
     query: null, // Set of labels passing the query box, or null
     excluded: new Set(), // labels excluded for the shown dataset
+    shift: false, // whether Shift was held when the last drag began
+    gates: [], // gates of the shown dataset: [{x, y, kind, ...}]
+    plotSelection: null, // the feature plot's last box/lasso/range, as a gate
   };
 
   function noUpdate() {
@@ -98,15 +101,18 @@
     return state.palette;
   }
 
-  function visibleOf(palette, rows) {
+  function visibleOf(palette, rows, selected) {
     const visible = new Uint8Array(palette.labels.length + 1);
-    if (!rows) {
-      visible.fill(1);
-      return visible;
+    if (!rows) visible.fill(1);
+    else {
+      for (const row of rows) {
+        const i = palette.indexOf.get(row.label);
+        if (i) visible[i] = 1;
+      }
     }
-    for (const row of rows) {
-      const i = palette.indexOf.get(row.label);
-      if (i) visible[i] = 1;
+    for (const label of selectedLabels(selected)) {
+      const i = palette.indexOf.get(label);
+      if (i && visible[i]) visible[i] = 2;
     }
     return visible;
   }
@@ -117,12 +123,13 @@
     for (let i = 1; i < visible.length; i++) {
       if (visible[i]) {
         count++;
-        hash = (hash * 31 + i) | 0;
+        hash = (hash * 31 + i * visible[i]) | 0;
       }
     }
     return count + ":" + hash;
   }
 
+  /* visible[i]: 0 hidden, 1 shown, 2 shown and selected (white outline, light fill). */
   function drawOverlay(decoded, palette, visible, mode) {
     const {index, boundary, width, height} = decoded;
     const picture = new ImageData(width, height);
@@ -131,12 +138,20 @@
     const fillAlpha = mode === "filled" ? 120 : 0;
     for (let p = 0; p < index.length; p++) {
       const i = index[p];
-      if (!i || !visible[i]) continue;
+      const shown = i ? visible[i] : 0;
+      if (!shown) continue;
+      const q = p * 4;
+      if (shown === 2) {
+        px[q] = 255;
+        px[q + 1] = 255;
+        px[q + 2] = 255;
+        px[q + 3] = boundary[p] ? 255 : 70;
+        continue;
+      }
       let alpha;
       if (boundary[p]) alpha = 255;
       else if (fillAlpha) alpha = fillAlpha;
       else continue;
-      const q = p * 4;
       const c = (i - 1) * 3;
       px[q] = rgb[c];
       px[q + 1] = rgb[c + 1];
@@ -180,6 +195,91 @@
     if (nodes.length) api.redrawRows({rowNodes: nodes});
   }
 
+  /* Even-odd test of a point against a polygon given as xs, ys. */
+  function insidePolygon(x, y, xs, ys) {
+    let inside = false;
+    for (let i = 0, j = xs.length - 1; i < xs.length; j = i++) {
+      if ((ys[i] > y) !== (ys[j] > y) && x < ((xs[j] - xs[i]) * (y - ys[i])) / (ys[j] - ys[i]) + xs[i]) {
+        inside = !inside;
+      }
+    }
+    return inside;
+  }
+
+  /* A test (x, y) -> bool for a Plotly box or lasso selection, or null. */
+  function selectionTest(selectedData) {
+    if (!selectedData) return null;
+    if (selectedData.range && selectedData.range.x) {
+      const [x0, x1] = selectedData.range.x.slice().sort((a, b) => a - b);
+      const [y0, y1] = selectedData.range.y.slice().sort((a, b) => a - b);
+      return (x, y) => x >= x0 && x <= x1 && y >= y0 && y <= y1;
+    }
+    if (selectedData.lassoPoints && selectedData.lassoPoints.x) {
+      const xs = selectedData.lassoPoints.x;
+      const ys = selectedData.lassoPoints.y;
+      return (x, y) => insidePolygon(x, y, xs, ys);
+    }
+    return null;
+  }
+
+  /* A gate from a plot selection: box, lasso, or an x range of a histogram. */
+  function gateFromSelection(selectedData, x, y, histogram) {
+    if (!selectedData) return null;
+    if (selectedData.range && selectedData.range.x) {
+      const xr = selectedData.range.x.slice().sort((a, b) => a - b);
+      if (histogram) return {kind: "range", x, xr};
+      return {kind: "box", x, y, xr, yr: selectedData.range.y.slice().sort((a, b) => a - b)};
+    }
+    if (selectedData.lassoPoints && selectedData.lassoPoints.x && !histogram) {
+      return {kind: "lasso", x, y, xs: selectedData.lassoPoints.x, ys: selectedData.lassoPoints.y};
+    }
+    return null;
+  }
+
+  function gatePasses(gate, row) {
+    const vx = row[gate.x];
+    if (vx === null || vx === undefined) return false;
+    if (gate.kind === "range") return vx >= gate.xr[0] && vx <= gate.xr[1];
+    const vy = row[gate.y];
+    if (vy === null || vy === undefined) return false;
+    if (gate.kind === "box") return vx >= gate.xr[0] && vx <= gate.xr[1] && vy >= gate.yr[0] && vy <= gate.yr[1];
+    return insidePolygon(vx, vy, gate.xs, gate.ys);
+  }
+
+  function describeGate(gate) {
+    const digits = (v) => Number(v.toPrecision(3));
+    if (gate.kind === "range") return `gate: ${gate.x} in [${digits(gate.xr[0])}, ${digits(gate.xr[1])}]`;
+    if (gate.kind === "box") {
+      return `gate: ${gate.x} in [${digits(gate.xr[0])}, ${digits(gate.xr[1])}] and ${gate.y} in [${digits(gate.yr[0])}, ${digits(gate.yr[1])}]`;
+    }
+    return `gate: lasso on ${gate.x} × ${gate.y}`;
+  }
+
+  /* The drag mode the user chose in a graph's mode bar: a redraw must not reset it. */
+  function currentDragmode(graphId, fallback) {
+    // gd.layout.dragmode is ours from the last redraw or the user's mode-bar choice;
+    // an empty graph (before the first figure) has none and gets the fallback.
+    const gd = document.querySelector("#" + graphId + " .js-plotly-plot");
+    return (gd && gd.layout && gd.layout.dragmode) || fallback;
+  }
+
+  function html(type, props) {
+    return {type, namespace: "dash_html_components", props};
+  }
+
+  /* Centroid (row, col) columns of the shown plane: the last two centroid axes. */
+  function centroidColumns(row) {
+    return "centroid-2" in row ? ["centroid-1", "centroid-2"] : ["centroid-0", "centroid-1"];
+  }
+
+  /* Labels of the grid's selectedRows prop: rows from the grid, or {ids} set by a callback. */
+  function selectedLabels(selected) {
+    if (!selected) return [];
+    if (Array.isArray(selected)) return selected.map((row) => row.label);
+    if (Array.isArray(selected.ids)) return selected.ids.map(Number);
+    return [];
+  }
+
   function formatValue(value) {
     if (value === null || value === undefined) return "–";
     if (typeof value === "number" && !Number.isInteger(value)) return Number(value.toPrecision(4)).toString();
@@ -192,11 +292,11 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     regionscope: {
-      renderOverlay: async function (labelMap, colors, rows, mode, shown) {
+      renderOverlay: async function (labelMap, colors, rows, mode, selected, shown) {
         if (!labelMap || !colors || labelMap.dataset !== colors.dataset) return noUpdate();
         const decoded = await decodeLabelMap(labelMap);
         const palette = paletteOf(colors);
-        const visible = visibleOf(palette, rows);
+        const visible = visibleOf(palette, rows, selected);
         const key = [labelMap.url.length, labelMap.revision, colors.key, mode, signature(visible)].join("|");
         state.current = {decoded, palette, visible, step: labelMap.step || 1};
         // Compare with what the store holds, not with a variable here: Dash
@@ -217,7 +317,9 @@
         const layer = Object.assign({}, base.layout.images[0]);
         if (overlay && overlay.dataset === id) layer.source = overlay.url;
         if (opacity !== null && opacity !== undefined) layer.opacity = opacity;
-        const layout = Object.assign({}, base.layout, {images: [layer], shapes: []});
+        const layout = Object.assign({}, base.layout, {
+          images: [layer], shapes: [], dragmode: currentDragmode("rs-graph", base.layout.dragmode),
+        });
         if (highlight && highlight.dataset === id) {
           layout.shapes = highlight.shapes;
           if (highlight.zoom) state.zoom = Object.assign({dataset: id}, highlight.zoom);
@@ -253,6 +355,19 @@
         return [{label, source: "image", time: Date.now()}, {ids: [rowId]}, {rowId, rowPosition: "middle"}];
       },
 
+      /* Box or lasso on the image: the shown regions whose centroid is inside.
+         Shift held adds them to the current selection. */
+      selectInImage: function (selectedData, rows, selected) {
+        const test = selectionTest(selectedData);
+        if (!test || !rows || !rows.length) return noUpdate();
+        const [rowKey, colKey] = centroidColumns(rows[0]);
+        const ids = new Set(state.shift ? selectedLabels(selected).map(String) : []);
+        for (const row of rows) {
+          if (test(row[colKey], row[rowKey])) ids.add(row.label + "");
+        }
+        return {ids: Array.from(ids)};
+      },
+
       clickRow: function (cell) {
         if (!cell || cell.rowId === null || cell.rowId === undefined) return noUpdate();
         if (cell.colId === "ag-Grid-SelectionColumn") return noUpdate();
@@ -267,10 +382,11 @@
         return state.focused;
       },
 
-      applyExternalFilter: function (queryResult, excluded, dataset) {
+      applyExternalFilter: function (queryResult, excluded, dataset, _rows, gates) {
         const id = dataset && dataset.id;
         state.query = queryResult && queryResult.labels ? new Set(queryResult.labels) : null;
         state.excluded = new Set((excluded && excluded[id]) || []);
+        state.gates = (gates && gates[id]) || [];
         if (window.dash_ag_grid && window.dash_ag_grid.getApiAsync) {
           window.dash_ag_grid.getApiAsync(GRID_ID).then((api) => api.onFilterChanged());
         }
@@ -290,9 +406,10 @@
 
       excludeSelected: function (_clicks, selected, excluded, dataset) {
         const id = dataset && dataset.id;
-        if (!id || !selected || !selected.length) return noUpdate();
+        const chosen = selectedLabels(selected);
+        if (!id || !chosen.length) return noUpdate();
         const labels = new Set((excluded && excluded[id]) || []);
-        for (const row of selected) labels.add(row.label);
+        for (const label of chosen) labels.add(label);
         const api = gridApi();
         if (api) api.deselectAll();
         return Object.assign({}, excluded, {[id]: Array.from(labels).sort((a, b) => a - b)});
@@ -305,11 +422,129 @@
         return copy;
       },
 
-      clearFilters: function () {
-        return [{}, ""];
+      clearFilters: function (_clicks, gates, dataset) {
+        const copy = Object.assign({}, gates);
+        delete copy[dataset && dataset.id];
+        return [{}, "", copy];
+      },
+
+      /* The feature plot: the shown rows, coloured like the overlay; selected rows stand out. */
+      composePlot: function (rows, x, y, log, colors, selected, dataset) {
+        if (!rows || !x || !y) return noUpdate();
+        const histogram = y === "(histogram)";
+        const palette = colors ? paletteOf(colors) : null;
+        const xs = new Array(rows.length);
+        const ys = histogram ? null : new Array(rows.length);
+        const labels = new Array(rows.length);
+        const pointColors = new Array(rows.length);
+        const chosen = new Set(selectedLabels(selected));
+        const selectedPoints = [];
+        for (let k = 0; k < rows.length; k++) {
+          const row = rows[k];
+          xs[k] = row[x];
+          if (!histogram) ys[k] = row[y];
+          labels[k] = row.label;
+          if (chosen.has(row.label)) selectedPoints.push(k);
+          const i = palette && palette.indexOf.get(row.label);
+          pointColors[k] = i ? `rgb(${palette.rgb[3 * i - 3]},${palette.rgb[3 * i - 2]},${palette.rgb[3 * i - 1]})` : "#4a6fa5";
+        }
+        const logs = log || [];
+        const trace = histogram
+          ? {type: "histogram", x: xs, marker: {color: "#4a6fa5"}, nbinsx: 60}
+          : {
+            type: "scattergl", mode: "markers", x: xs, y: ys, customdata: labels,
+            marker: {color: pointColors, size: rows.length > 20000 ? 3 : 6},
+            selectedpoints: chosen.size ? selectedPoints : null,
+            selected: {marker: {opacity: 1}}, unselected: {marker: {opacity: 0.25}},
+            hovertemplate: `label %{customdata}<br>${x} %{x}<br>${y} %{y}<extra></extra>`,
+          };
+        return {
+          data: [trace],
+          layout: {
+            margin: {l: 55, r: 10, t: 10, b: 40},
+            xaxis: {title: {text: x}, type: logs.includes("x") ? "log" : "linear"},
+            yaxis: {title: {text: histogram ? "regions" : y}, type: logs.includes("y") && !histogram ? "log" : "linear"},
+            dragmode: currentDragmode("rs-plot", "select"),
+            uirevision: [dataset && dataset.id, x, y, logs.join()].join("|"),
+            selectionrevision: [dataset && dataset.id, x, y, logs.join()].join("|"),
+            plot_bgcolor: "#fafbfc",
+            showlegend: false,
+          },
+        };
+      },
+
+      /* Box or lasso in the plot selects those regions (Shift adds); kept for "Keep as gate". */
+      selectInPlot: function (selectedData, rows, selected, x, y) {
+        const histogram = y === "(histogram)";
+        const gate = gateFromSelection(selectedData, x, y, histogram);
+        if (!gate || !rows) return noUpdate();
+        state.plotSelection = gate;
+        const ids = new Set(state.shift ? selectedLabels(selected).map(String) : []);
+        for (const row of rows) if (gatePasses(gate, row)) ids.add(row.label + "");
+        return {ids: Array.from(ids)};
+      },
+
+      keepGate: function (_clicks, gates, dataset) {
+        const id = dataset && dataset.id;
+        if (!id || !state.plotSelection) return noUpdate();
+        const kept = ((gates && gates[id]) || []).concat([state.plotSelection]);
+        state.plotSelection = null;
+        return Object.assign({}, gates, {[id]: kept});
+      },
+
+      removeGate: function (clicks, gates, dataset) {
+        const id = dataset && dataset.id;
+        const triggered = window.dash_clientside.callback_context.triggered;
+        if (!id || !triggered.length || !triggered[0].value) return noUpdate();
+        const which = JSON.parse(triggered[0].prop_id.split(".")[0]).index;
+        const kept = ((gates && gates[id]) || []).filter((_, k) => k !== which);
+        return Object.assign({}, gates, {[id]: kept});
+      },
+
+      /* Every active filter, in words; gates can be removed here. */
+      listFilters: function (query, filterModel, gates, excluded, dataset) {
+        const id = dataset && dataset.id;
+        const chips = [];
+        if (query && query.trim()) chips.push(html("Span", {className: "rs-chip", children: "query: " + query}));
+        for (const column of Object.keys(filterModel || {})) {
+          chips.push(html("Span", {className: "rs-chip", children: "column filter: " + column}));
+        }
+        ((gates && gates[id]) || []).forEach((gate, k) => {
+          chips.push(html("Span", {
+            className: "rs-chip rs-gate",
+            children: [describeGate(gate), html("Button", {
+              id: {type: "rs-gate-remove", index: k}, children: "×", title: "remove this gate", n_clicks: 0,
+            })],
+          }));
+        });
+        const count = ((excluded && excluded[id]) || []).length;
+        if (count) chips.push(html("Span", {className: "rs-chip", children: count + " excluded"}));
+        return chips;
       },
     },
   });
+
+  /* Shift held when a box or lasso starts adds to the selection. Plotly's event
+     does not say, and the callback runs after the key may be released, so the
+     state is taken when the drag begins. */
+  window.addEventListener("mousedown", (event) => {
+    if (event.rsForwarded) return;
+    state.shift = event.shiftKey;
+    // Plotly's own Shift mode merges with selections that a redraw has cleared
+    // and then reports no shape at all: hand it the press without Shift.
+    if (event.shiftKey && event.target.closest && event.target.closest("#rs-graph, #rs-plot")) {
+      event.stopImmediatePropagation();
+      event.preventDefault();
+      const plain = new MouseEvent("mousedown", {
+        bubbles: true, cancelable: true, view: window, detail: event.detail,
+        screenX: event.screenX, screenY: event.screenY, clientX: event.clientX, clientY: event.clientY,
+        button: event.button, buttons: event.buttons, shiftKey: false,
+        ctrlKey: event.ctrlKey, altKey: event.altKey, metaKey: event.metaKey,
+      });
+      plain.rsForwarded = true;
+      event.target.dispatchEvent(plain);
+    }
+  }, true);
 
   /* A read-only look at this page's state, for tests and benchmarks. */
   window.regionscope = {state};
@@ -317,12 +552,13 @@
   /* Functions the grid evaluates (dashGridOptions / rowClassRules). */
   const gridFunctions = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
   gridFunctions.rsExternalFilterPresent = function () {
-    return state.query !== null || state.excluded.size > 0;
+    return state.query !== null || state.excluded.size > 0 || state.gates.length > 0;
   };
   gridFunctions.rsExternalFilterPasses = function (node) {
     const label = node.data.label;
     if (state.excluded.has(label)) return false;
-    return state.query === null || state.query.has(label);
+    if (state.query !== null && !state.query.has(label)) return false;
+    return state.gates.every((gate) => gatePasses(gate, node.data));
   };
   gridFunctions.rsIsHovered = function (params) {
     return Boolean(params.data) && params.data.label === state.hovered;
