@@ -97,3 +97,18 @@ def save_png():
 def coins_png(tmp_path, coins_crop, save_png):
     """The coins crop as a grayscale PNG file."""
     return save_png(tmp_path / "crop.png", coins_crop)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _workspace_for_tests(tmp_path_factory):
+    """Exclusions and classes written by tests go to a temporary folder, never the user's."""
+    import os
+
+    folder = tmp_path_factory.mktemp("workspace")
+    previous = os.environ.get("REGIONSCOPE_WORKSPACE")
+    os.environ["REGIONSCOPE_WORKSPACE"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("REGIONSCOPE_WORKSPACE", None)
+    else:
+        os.environ["REGIONSCOPE_WORKSPACE"] = previous

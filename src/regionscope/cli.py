@@ -89,6 +89,11 @@ def build_parser():
     _add_input_arguments(view, image_optional=True)
     view.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
     view.add_argument("--port", type=int, default=8050, help="port to serve on (default 8050)")
+    view.add_argument(
+        "--workspace",
+        metavar="DIR",
+        help="folder where exclusions and classes are saved (default: $REGIONSCOPE_WORKSPACE or the user data folder)",
+    )
     view.add_argument("--debug", action="store_true", help="Dash debug mode and tracebacks")
     view.set_defaults(run=run_view)
     return parser
@@ -170,6 +175,7 @@ def run_view(args):
         host=args.host,
         port=args.port,
         debug=args.debug,
+        workspace=args.workspace,
     )
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -72,11 +73,15 @@ class Served:
         self.registry = registry
 
 
-def serve(image=None, labels=None, **options):
+def serve(image=None, labels=None, *, workspace=None, **options):
+    """Serve the explorer from a thread; exclusions and classes go to ``workspace`` (default: a new folder)."""
     registry = DatasetRegistry()
     dataset = open_default(registry, image, labels, **options)
-    server = BackgroundServer(create_app(dataset, registry)).start()
-    return Served(server, dataset, registry)
+    workspace = workspace or tempfile.mkdtemp(prefix="regionscope-test-workspace-")
+    server = BackgroundServer(create_app(dataset, registry, workspace=workspace)).start()
+    served = Served(server, dataset, registry)
+    served.workspace = workspace
+    return served
 
 
 @pytest.fixture(scope="module")

@@ -51,12 +51,14 @@ import numpy as np
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from regionscope.app import display
-from regionscope.app.colors import encode_bytes, numeric_columns, region_colors
+from regionscope.app.colors import class_colors, encode_bytes, numeric_columns, region_colors
 from regionscope.app.figure import base_figure, colorbar_marker, highlight_shapes, zoom_ranges
 from regionscope.app.grid import column_defs, default_hover_columns, row_data
+from regionscope.app.annotating import classes_state, excluded_state, notice, register_annotation_callbacks
 from regionscope.app.ids import ID
 from regionscope.app.layout import HISTOGRAM
 from regionscope.errors import FilterError, RegionscopeError
+from regionscope.export import with_class_column
 from regionscope.query import filter_mask, parse_filter
 
 HIDDEN = {"display": "none"}
@@ -88,11 +90,6 @@ class SmallCache:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return value
-
-
-def notice(message, *, error=True):
-    """A message for the page header."""
-    return html.Span(message, className="rs-error" if error else "rs-info")
 
 
 def decode_upload(contents, filename, folder):
@@ -128,7 +125,7 @@ def decode_upload(contents, filename, folder):
     return path
 
 
-def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
+def register_callbacks(app, registry, *, default_dataset_id, upload_folder, annotations):
     """Attach the explorer's callbacks to ``app``.
 
     Parameters
@@ -139,6 +136,8 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
         Opened when a browser's stored id is unknown to this server.
     upload_folder : pathlib.Path
         Where uploaded files are saved.
+    annotations : AnnotationStore
+        Where exclusions and classes are saved.
     """
     pictures = SmallCache(size=16)
     limits = SmallCache(size=16)
@@ -171,6 +170,8 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
         Output(ID.PLOT_X, "value"),
         Output(ID.PLOT_Y, "options"),
         Output(ID.PLOT_Y, "value"),
+        Output(ID.EXCLUDED, "data"),
+        Output(ID.CLASSES, "data"),
         Input(ID.DATASET, "data"),
         State(ID.COLOR_BY, "value"),
         State(ID.HOVER_COLUMNS, "value"),
@@ -184,9 +185,14 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
         except RegionscopeError as exc:
             message = notice(f"{exc}. Showing the default dataset instead.")
             dataset = registry.get(default_dataset_id)
-        table = dataset.table
+        try:
+            excluded, classes = excluded_state(annotations, dataset), classes_state(annotations, dataset)
+        except RegionscopeError as exc:
+            message = notice(str(exc))
+            excluded, classes = {"dataset": dataset.id, "labels": []}, {"dataset": dataset.id, "classes": [], "assignments": {}}
+        table = with_class_column(dataset.table, classes["assignments"])
         columns = list(table.columns)
-        colorable = numeric_columns(table)
+        colorable = numeric_columns(table) + ["class"]
         if color_by not in colorable:
             color_by = "area" if "area" in colorable else "label"
         hover_columns = [c for c in (hover_columns or []) if c in columns] or default_hover_columns(table)
@@ -217,7 +223,9 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
             None,
             message,
             *segmentation_controls(dataset.segmentation),
-            *plot_axes(colorable, plot_x, plot_y),
+            *plot_axes(numeric_columns(table), plot_x, plot_y),
+            excluded,
+            classes,
         )
 
     @app.callback(
@@ -266,15 +274,25 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
         Output(ID.OVERLAY_COLORS, "data"),
         Input(ID.COLOR_BY, "value"),
         Input(ID.COLORMAP, "value"),
+        Input(ID.CLASSES, "data"),
         State(ID.DATASET, "data"),
         prevent_initial_call=True,
     )
-    def color_regions(color_by, colormap, store):
+    def color_regions(color_by, colormap, classes, store):
         dataset = _dataset_or_default(store)
-        colors, colorbar = region_colors(dataset.table, color_by or "label", colormap or "Viridis")
+        if color_by == "class":
+            if ctx.triggered_id == ID.CLASSES and classes and classes.get("dataset") != dataset.id:
+                return no_update
+            colors, colorbar = class_colors(dataset.label_values, classes or {}), None
+            revision = (classes or {}).get("revision")
+        else:
+            if ctx.triggered_id == ID.CLASSES:
+                return no_update  # classes do not change these colours
+            colors, colorbar = region_colors(dataset.table, color_by or "label", colormap or "Viridis")
+            revision = None
         return {
             "dataset": dataset.id,
-            "key": f"{dataset.id}:{color_by}:{colormap}",
+            "key": f"{dataset.id}:{color_by}:{colormap}:{revision}",
             "labels": encode_bytes(dataset.label_values.astype("<i4")),
             "rgb": encode_bytes(colors),
             "marker": colorbar_marker(colorbar),
@@ -292,8 +310,9 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
             return None, "", "rs-query"
         dataset = _dataset_or_default(store)
         try:
-            mask = filter_mask(dataset.table, parse_filter(text))
-        except FilterError as exc:
+            table = with_class_column(dataset.table, annotations.assignments(dataset.id))
+            mask = filter_mask(table, parse_filter(text))
+        except RegionscopeError as exc:
             return None, str(exc), "rs-query rs-invalid"
         labels = dataset.label_values[mask]
         return {"dataset": dataset.id, "labels": labels.tolist()}, "", "rs-query"
@@ -407,6 +426,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder):
             return no_update, notice(f"Segmentation failed: {exc}")
         return {"id": dataset.id}, notice(f"Segmented with {method}: {len(dataset.table)} regions.", error=False)
 
+    register_annotation_callbacks(app, annotations, _dataset_or_default)
     register_clientside_callbacks(app)
 
 
@@ -539,20 +559,14 @@ def register_clientside_callbacks(app):
         State(ID.GRID, "rowData"),
     )
     clientside(
-        "excludeSelected",
-        Output(ID.EXCLUDED, "data", allow_duplicate=True),
-        Input(ID.EXCLUDE, "n_clicks"),
-        State(ID.GRID, "selectedRows"),
-        State(ID.EXCLUDED, "data"),
-        State(ID.DATASET, "data"),
-        prevent_initial_call=True,
+        "showClasses",
+        Output(ID.CLASS_BAR, "children"),
+        Input(ID.CLASSES, "data"),
     )
     clientside(
-        "restoreAll",
-        Output(ID.EXCLUDED, "data", allow_duplicate=True),
-        Input(ID.RESTORE, "n_clicks"),
-        State(ID.EXCLUDED, "data"),
-        State(ID.DATASET, "data"),
+        "classColumn",
+        Output(ID.GRID, "rowTransaction"),
+        Input(ID.CLASSES, "data"),
         prevent_initial_call=True,
     )
     clientside(

@@ -145,6 +145,41 @@ def region_colors(table, color_by, colormap):
     return numeric_colors(values, colormap, limits), colorbar
 
 
+#: Colour of regions without a class when colouring by class.
+UNCLASSIFIED_COLOR = (150, 150, 150)
+
+
+def class_colors(label_values, classes):
+    """Colour of each region by its class.
+
+    Parameters
+    ----------
+    label_values : ndarray of int, shape (n,)
+        Sorted labels of the table's rows.
+    classes : dict
+        ``{"classes": [{"name", "color": "#rrggbb"}], "assignments": {"label": name}}``
+        (the ``rs-classes`` store).
+
+    Returns
+    -------
+    ndarray of uint8, shape (n, 3)
+        Unassigned regions get :data:`UNCLASSIFIED_COLOR`.
+    """
+    label_values = np.asarray(label_values)
+    colors = np.tile(np.asarray(UNCLASSIFIED_COLOR, dtype=np.uint8), (len(label_values), 1))
+    palette = {c["name"]: plotly_colors.hex_to_rgb(c["color"]) for c in classes.get("classes") or []}
+    assignments = classes.get("assignments") or {}
+    if not assignments or not len(label_values):
+        return colors
+    labels = np.fromiter((int(label) for label in assignments), dtype=np.int64, count=len(assignments))
+    names = list(assignments.values())
+    positions = np.clip(np.searchsorted(label_values, labels), 0, len(label_values) - 1)
+    for position, label, name in zip(positions, labels, names, strict=True):
+        if label_values[position] == label and name in palette:
+            colors[position] = palette[name]
+    return colors
+
+
 def numeric_columns(table):
     """Columns that can colour regions: numbers and booleans, ``label`` first."""
     columns = [c for c in table.columns if table[c].dtype.kind in "biuf"]

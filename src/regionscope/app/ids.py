@@ -20,7 +20,9 @@ class ID(StrEnum):
     LABEL_MAP = "rs-label-map"  # label-index PNG of the shown plane + its geometry
     OVERLAY_COLORS = "rs-overlay-colors"  # colour per region (by table position)
     QUERY_RESULT = "rs-query-result"  # labels that pass the query box, or None
-    EXCLUDED = "rs-excluded"  # {dataset id: [labels]}, in localStorage
+    EXCLUDED = "rs-excluded"  # {"dataset", "labels"}: the server's exclusions of this dataset
+    CLASSES = "rs-classes"  # {"dataset", "classes", "assignments", "revision"} from the server
+    CLASS_KEY = "rs-class-key"  # a number key 1-9 pressed over the page (assign that class)
     FOCUS = "rs-focus"  # {"label": int, "source": "table" | "image"}
     FILTER_APPLIED = "rs-filter-applied"  # written when the grid re-filters
     FOCUS_SHOWN = "rs-focus-shown"  # written when the grid shows the focused row
@@ -49,6 +51,14 @@ class ID(StrEnum):
     GATES = "rs-gates"  # {dataset id: [gate, ...]}, in localStorage
     GATE_REMOVE = "rs-gate-remove"  # pattern-matching type of the gates' remove buttons
     ACTIVE_FILTERS = "rs-active-filters"
+
+    # Classes
+    CLASS_BAR = "rs-class-bar"
+    CLASS_ASSIGN = "rs-class-assign"  # pattern-matching type of the per-class assign buttons
+    CLASS_NAME = "rs-class-name"
+    CLASS_COLOR = "rs-class-color"
+    CLASS_ADD = "rs-class-add"
+    CLASS_CLEAR = "rs-class-clear"
 
     # Table panel
     GRID = "rs-grid"

@@ -23,8 +23,11 @@ HELP_TEXT = """
 * **Click a region** in the image: its row is selected and scrolled into view.
 * **Filter**: type in a column's filter box, or a query such as `{area} < 1000 && {perimeter} > 200`
   or `area > 500 and not touches_border`. The image shows only the regions whose rows pass.
-* **Exclude**: tick rows and press *Exclude selected*; they leave the image and the counts until *Restore all*.
-  Exclusions are kept in this browser for this dataset.
+* **Select** regions by ticking rows, with box or lasso in the image (by centroid) or in the feature plot;
+  hold Shift to add. *Keep selection as gate* turns the plot selection into a filter.
+* **Exclude**: select rows and press *Exclude selected*; they leave the image and the counts until *Restore all*.
+* **Classes**: add a class (name and colour), then select regions and press its button or its number key 1-9.
+  Exclusions and classes are saved on the server at once, per dataset.
 * **Colour by** any numeric column; pick the colormap, outlines or filled regions, and the opacity.
 * **Pan** by dragging, **zoom** with the mouse wheel; double-click resets the view.
 * **Open your own data** under *Data*: an image, then optionally its label mask (TIFF, PNG, JPEG, BMP, GIF, .npy).
@@ -179,9 +182,20 @@ def table_panel():
         style={"height": "100%", "width": "100%"},
     )
     active = html.Div(id=ID.ACTIVE_FILTERS, className="rs-active-filters")
+    classes = html.Div(
+        className="rs-classes",
+        children=[
+            html.Span("Classes", className="rs-control-label"),
+            html.Div(id=ID.CLASS_BAR, className="rs-class-bar"),
+            html.Button("no class", id=ID.CLASS_CLEAR, className="rs-button", title="remove the class of the selected regions"),
+            dcc.Input(id=ID.CLASS_NAME, type="text", placeholder="new class", className="rs-class-name", maxLength=40),
+            dcc.Input(id=ID.CLASS_COLOR, type="color", value="#2ca02c", className="rs-class-color"),
+            html.Button("Add class", id=ID.CLASS_ADD, className="rs-button"),
+        ],
+    )
     return html.Section(
         className="rs-panel rs-table-panel",
-        children=[query, plot_panel(), active, actions, html.Div(grid, className="rs-grid-box")],
+        children=[query, plot_panel(), active, actions, classes, html.Div(grid, className="rs-grid-box")],
     )
 
 
@@ -257,7 +271,9 @@ def build_layout(dataset_id):
         dcc.Store(id=ID.LABEL_MAP),
         dcc.Store(id=ID.OVERLAY_COLORS),
         dcc.Store(id=ID.QUERY_RESULT),
-        dcc.Store(id=ID.EXCLUDED, data={}, storage_type="local"),
+        dcc.Store(id=ID.EXCLUDED),
+        dcc.Store(id=ID.CLASSES),
+        dcc.Store(id=ID.CLASS_KEY),
         dcc.Store(id=ID.GATES, data={}, storage_type="local"),
         dcc.Store(id=ID.FOCUS),
         dcc.Store(id=ID.FILTER_APPLIED),

@@ -23,7 +23,7 @@ ASSETS = Path(__file__).parent / "assets"
 SAMPLE_SEGMENTATION = {"method": "otsu", "fill_holes": True, "min_size": 100}
 
 
-def create_app(default_dataset, registry, *, upload_folder=None, title="regionscope"):
+def create_app(default_dataset, registry, *, upload_folder=None, workspace=None, title="regionscope"):
     """The Dash app, opening ``default_dataset`` for new browsers.
 
     Parameters
@@ -33,6 +33,9 @@ def create_app(default_dataset, registry, *, upload_folder=None, title="regionsc
     registry : DatasetRegistry
     upload_folder : path-like or None
         Where uploads are saved (default: a new temporary folder).
+    workspace : path-like or None
+        Where exclusions and classes are saved (default:
+        :func:`regionscope.annotations.default_workspace`).
     title : str
 
     Returns
@@ -48,7 +51,15 @@ def create_app(default_dataset, registry, *, upload_folder=None, title="regionsc
         suppress_callback_exceptions=False,
     )
     app.layout = lambda: build_layout(default_dataset.id)
-    register_callbacks(app, registry, default_dataset_id=default_dataset.id, upload_folder=upload_folder)
+    from regionscope.annotations import AnnotationStore
+
+    register_callbacks(
+        app,
+        registry,
+        default_dataset_id=default_dataset.id,
+        upload_folder=upload_folder,
+        annotations=AnnotationStore(workspace),
+    )
     return app
 
 
@@ -99,16 +110,30 @@ def open_default(registry, image=None, labels=None, *, segmentation=None, channe
     return registry.open(image_data, label_array, name=name or "array", segmentation=segmentation)
 
 
-def serve_files(image_path=None, labels_path=None, *, segmentation=None, host="127.0.0.1", port=8050, debug=False):
+def serve_files(
+    image_path=None, labels_path=None, *, segmentation=None, host="127.0.0.1", port=8050, debug=False, workspace=None
+):
     """Open files (or the coins sample) and serve the explorer until interrupted."""
     registry = DatasetRegistry()
     dataset = open_default(registry, image_path, labels_path, segmentation=segmentation)
-    app = create_app(dataset, registry)
+    app = create_app(dataset, registry, workspace=workspace)
     print(f"regionscope: {dataset.name}, {len(dataset.table)} regions. Open http://{host}:{port}/ (Ctrl+C stops)", flush=True)
     app.run(host=host, port=port, debug=debug)
 
 
-def explore(image=None, labels=None, *, host="127.0.0.1", port=8050, jupyter_mode=None, channel_names=None, name=None, segmentation=None, **run_options):
+def explore(
+    image=None,
+    labels=None,
+    *,
+    host="127.0.0.1",
+    port=8050,
+    jupyter_mode=None,
+    channel_names=None,
+    name=None,
+    segmentation=None,
+    workspace=None,
+    **run_options,
+):
     """Serve the explorer on arrays or files; in Jupyter, show it in the notebook.
 
     Parameters
@@ -121,6 +146,8 @@ def explore(image=None, labels=None, *, host="127.0.0.1", port=8050, jupyter_mod
     name : str or None
     segmentation : dict or None
         :func:`regionscope.segment` options when ``labels`` is None.
+    workspace : path-like or None
+        Where exclusions and classes are saved.
 
     Returns
     -------
@@ -129,7 +156,7 @@ def explore(image=None, labels=None, *, host="127.0.0.1", port=8050, jupyter_mod
     """
     registry = DatasetRegistry()
     dataset = open_default(registry, image, labels, segmentation=segmentation, channel_names=channel_names, name=name)
-    app = create_app(dataset, registry)
+    app = create_app(dataset, registry, workspace=workspace)
     url = f"http://{host}:{port}/"
     if jupyter_mode is None and _in_notebook():
         jupyter_mode = "inline"

@@ -385,7 +385,7 @@
       applyExternalFilter: function (queryResult, excluded, dataset, _rows, gates) {
         const id = dataset && dataset.id;
         state.query = queryResult && queryResult.labels ? new Set(queryResult.labels) : null;
-        state.excluded = new Set((excluded && excluded[id]) || []);
+        state.excluded = new Set(excluded && excluded.dataset === id ? excluded.labels : []);
         state.gates = (gates && gates[id]) || [];
         if (window.dash_ag_grid && window.dash_ag_grid.getApiAsync) {
           window.dash_ag_grid.getApiAsync(GRID_ID).then((api) => api.onFilterChanged());
@@ -404,22 +404,36 @@
         return excluded ? text + " · " + excluded + " excluded" : text;
       },
 
-      excludeSelected: function (_clicks, selected, excluded, dataset) {
-        const id = dataset && dataset.id;
-        const chosen = selectedLabels(selected);
-        if (!id || !chosen.length) return noUpdate();
-        const labels = new Set((excluded && excluded[id]) || []);
-        for (const label of chosen) labels.add(label);
-        const api = gridApi();
-        if (api) api.deselectAll();
-        return Object.assign({}, excluded, {[id]: Array.from(labels).sort((a, b) => a - b)});
+      /* One button per class: key number, colour, name and how many regions have it. */
+      showClasses: function (classes) {
+        if (!classes || !classes.classes || !classes.classes.length) {
+          return html("Span", {className: "rs-control-label", children: "none yet"});
+        }
+        const counts = {};
+        for (const name of Object.values(classes.assignments || {})) counts[name] = (counts[name] || 0) + 1;
+        return classes.classes.map((cls, k) => html("Button", {
+          id: {type: "rs-class-assign", index: cls.name},
+          className: "rs-class-button",
+          title: `give the selected regions the class ${cls.name}` + (k < 9 ? ` (key ${k + 1})` : ""),
+          n_clicks: 0,
+          children: [
+            html("Span", {className: "rs-class-swatch", style: {background: cls.color}}),
+            (k < 9 ? `${k + 1} ` : "") + `${cls.name} (${counts[cls.name] || 0})`,
+          ],
+        }));
       },
 
-      restoreAll: function (_clicks, excluded, dataset) {
-        const id = dataset && dataset.id;
-        const copy = Object.assign({}, excluded);
-        delete copy[id];
-        return copy;
+      /* The grid's class column follows the server's assignments (changed rows only). */
+      classColumn: function (classes) {
+        const api = gridApi();
+        if (!api || !classes) return noUpdate();
+        const assignments = classes.assignments || {};
+        const update = [];
+        api.forEachNode((node) => {
+          const wanted = assignments[node.data.label] ?? null;
+          if ((node.data.class ?? null) !== wanted) update.push(Object.assign({}, node.data, {class: wanted}));
+        });
+        return update.length ? {update} : noUpdate();
       },
 
       clearFilters: function (_clicks, gates, dataset) {
@@ -517,7 +531,7 @@
             })],
           }));
         });
-        const count = ((excluded && excluded[id]) || []).length;
+        const count = excluded && excluded.dataset === id ? excluded.labels.length : 0;
         if (count) chips.push(html("Span", {className: "rs-chip", children: count + " excluded"}));
         return chips;
       },
@@ -545,6 +559,15 @@
       event.target.dispatchEvent(plain);
     }
   }, true);
+
+  /* Number keys 1-9 give the selected regions that class (not while typing). */
+  window.addEventListener("keydown", (event) => {
+    const target = event.target;
+    const typing = target && (target.isContentEditable || ["TEXTAREA", "SELECT"].includes(target.tagName)
+      || (target.tagName === "INPUT" && !["checkbox", "radio", "button"].includes(target.type)));
+    if (typing || event.ctrlKey || event.metaKey || event.altKey || !/^[1-9]$/.test(event.key)) return;
+    window.dash_clientside.set_props("rs-class-key", {data: {key: Number(event.key), time: Date.now()}});
+  });
 
   /* A read-only look at this page's state, for tests and benchmarks. */
   window.regionscope = {state};
