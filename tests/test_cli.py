@@ -331,3 +331,41 @@ def test_exit_codes_of_the_real_command(tmp_path, coins_png):
     assert debug.returncode == 1
     assert "Traceback (most recent call last)" in debug.stderr
     assert "InputFileError" in debug.stderr and "no_such_image.png" in debug.stderr
+
+
+def test_measure_export_labels_keeps_only_the_filtered_regions(tmp_path):
+    from regionscope.cli import main
+    from regionscope.io import read_labels
+
+    image, labels = np.zeros((20, 30), np.uint8), np.zeros((20, 30), np.int32)
+    labels[2:6, 2:6], labels[10:18, 10:20], labels[3:5, 25:28] = 4, 9, 13
+    image[labels > 0] = 200
+    np.save(tmp_path / "image.npy", image)
+    np.save(tmp_path / "labels.npy", labels)
+    out = tmp_path / "big.tif"
+    code = main(
+        ["measure", str(tmp_path / "image.npy"), "--labels", str(tmp_path / "labels.npy"), "--filter", "area > 10", "--export-labels", str(out), "-o", str(tmp_path / "t.csv")]
+    )
+    assert code == 0
+    written = read_labels(out)
+    assert sorted(np.unique(written).tolist()) == [0, 4, 9]
+    assert np.array_equal(written == 9, labels == 9)
+
+
+def test_measure_export_labels_needs_a_tiff_name(tmp_path, capsys):
+    from regionscope.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["measure", "x.png", "--export-labels", str(tmp_path / "out.png")])
+    assert exit_info.value.code == 2
+    assert "--export-labels must end in .tif" in capsys.readouterr().err
+
+
+def test_view_with_a_broken_session_file_is_a_one_line_error(tmp_path, capsys):
+    from regionscope.cli import main
+
+    broken = tmp_path / "session.json"
+    broken.write_text("{not json")
+    assert main(["view", "--session", str(broken), "--port", "0"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("regionscope: error:") and "session.json" in err

@@ -6,7 +6,9 @@ imports neither Dash nor Plotly; :func:`explore` loads the web app on demand.
 
 from regionscope._version import __version__
 from regionscope.contours import RegionContours, region_contours
+from regionscope.annotations import AnnotationStore
 from regionscope.errors import FilterError, InputFileError, MeasurementError, RegionscopeError
+from regionscope.export import export_labels, export_table, read_session, select_rows, with_class_column, write_session
 from regionscope.io import ImageData, load_image, load_labels, read_image, read_labels
 from regionscope.measurement import DEFAULT_PROPERTIES, measure
 from regionscope.query import filter_table, parse_filter
@@ -14,6 +16,7 @@ from regionscope.segmentation import METHODS, segment
 
 __all__ = [
     "__version__",
+    "AnnotationStore",
     "DEFAULT_PROPERTIES",
     "METHODS",
     "FilterError",
@@ -23,6 +26,8 @@ __all__ = [
     "RegionContours",
     "RegionscopeError",
     "explore",
+    "export_labels",
+    "export_table",
     "filter_table",
     "load_image",
     "load_labels",
@@ -30,8 +35,12 @@ __all__ = [
     "parse_filter",
     "read_image",
     "read_labels",
+    "read_session",
     "region_contours",
     "segment",
+    "select_rows",
+    "with_class_column",
+    "write_session",
 ]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from regionscope._version import __version__
 from regionscope.errors import FilterError, RegionscopeError
-from regionscope.export import table_format, write_table
+from regionscope.export import export_labels, table_format, write_table
 
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
@@ -24,6 +24,7 @@ examples:
   regionscope measure coins.png --properties label,area,perimeter,intensity_mean
   regionscope measure nuclei.tif --threshold li --min-size 20 --filter "{area} > 100 && {eccentricity} < 0.8"
   regionscope measure dark_pores.png --dark-objects -o pores.parquet
+  regionscope measure cells.tif --labels mask.tif --filter "{area} > 100" --export-labels big_cells.tif
 """
 
 MAIN_EXAMPLES = """\
@@ -76,6 +77,11 @@ def build_parser():
     )
     measure.add_argument("--filter", metavar="EXPR", help='keep rows matching EXPR, e.g. "{area} < 1000 && {perimeter} > 200"')
     measure.add_argument("-o", "--output", metavar="OUT", help="write the table to OUT (.csv, .tsv or .parquet); default: print it")
+    measure.add_argument(
+        "--export-labels",
+        metavar="TIFF",
+        help="write a label image with only the regions in the table (after --filter), original label values kept",
+    )
     measure.add_argument("--debug", action="store_true", help="show tracebacks")
     measure.set_defaults(run=run_measure)
 
@@ -94,6 +100,7 @@ def build_parser():
         metavar="DIR",
         help="folder where exclusions and classes are saved (default: $REGIONSCOPE_WORKSPACE or the user data folder)",
     )
+    view.add_argument("--session", metavar="FILE", help="reopen a session saved from the page (Export > Session)")
     view.add_argument("--debug", action="store_true", help="Dash debug mode and tracebacks")
     view.set_defaults(run=run_view)
     return parser
@@ -144,15 +151,21 @@ def run_measure(args):
     with _naming_the_filter(args.filter):
         expression = parse_filter(args.filter) if args.filter else None
     properties = args.properties.split(",") if args.properties else None
-    table = measure_files(
+    if args.export_labels and not args.export_labels.lower().endswith((".tif", ".tiff")):
+        raise UsageError(f"cannot write {args.export_labels}: --export-labels must end in .tif or .tiff")
+    table, labels = measure_files(
         args.image,
         args.labels,
         properties=properties,
         segmentation=options,
+        return_labels=True,
     )
     if expression is not None:
         with _naming_the_filter(args.filter):
             table = filter_table(table, expression)
+    if args.export_labels:
+        export_labels(labels, args.export_labels, table["label"].tolist())
+        print(f"{len(table)} regions written to {args.export_labels}", file=sys.stderr)
     if args.output:
         write_table(table, args.output)
         print(f"{len(table)} regions written to {args.output}", file=sys.stderr)
@@ -176,6 +189,7 @@ def run_view(args):
         port=args.port,
         debug=args.debug,
         workspace=args.workspace,
+        session_path=args.session,
     )
     return 0
 

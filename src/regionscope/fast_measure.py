@@ -247,7 +247,7 @@ def _run_tasks(tasks, workers):
         return {name: future.result() for name, future in futures.items()}
 
 
-_TASK_ORDER = ["local", "hull", "intensity", "moments"]
+_TASK_ORDER = ["local", "moments", "hull", "intensity"]
 
 
 # --------------------------------------------------------------------------
@@ -333,7 +333,7 @@ class _Regions:
         height, width = runs.shape
         fg = np.flatnonzero(runs.foreground)
         region = runs.region[fg] - 1
-        order = np.argsort(region, kind="stable")
+        order = _stable_argsort(region, runs.n_regions)
         fg = fg[order]
         self.run_index = fg  # index into the runs, sorted by region
         self.run_region = region[order]
@@ -367,6 +367,14 @@ class _Regions:
         self.sum_rc = np.add.reduceat(r * sum_c, first)
 
 
+def _stable_argsort(values, top):
+    """``np.argsort(values, kind="stable")`` for ints in ``[0, top)``, faster."""
+    if top <= 1 << 16:
+        return np.argsort(values.astype(np.uint16), kind="stable")  # radix sort
+    # Unique keys make any sort stable; numpy's default sort is the fastest.
+    return np.argsort(values.astype(np.int64) * values.size + np.arange(values.size))
+
+
 def _sum_squares(x):
     """0**2 + 1**2 + ... + x**2 (0 for x < 0... x = -1 only)."""
     return x * (x + 1) * (2 * x + 1) // 6
@@ -379,49 +387,58 @@ def _sum_squares(x):
 def _moment_properties(regions, labels):
     """Inertia-tensor properties, as scikit-image computes them.
 
-    With ``n`` pixels and local sums, ``A = n**2 * mu20 / n`` etc. are the
-    integers ``n*Srr - Sr**2``, ``n*Scc - Sc**2`` and ``n*Src - Sr*Sc``;
-    scikit-image's inertia tensor is ``[[C, -B], [-B, A]] / n**2``.
+    With ``n`` pixels and sums in local coordinates, ``n`` times the central
+    moments are the integers ``A = n*Srr - Sr**2`` (rows), ``C = n*Scc - Sc**2``
+    (columns) and ``B = n*Src - Sr*Sc``; scikit-image's inertia tensor is
+    ``[[C, -B], [-B, A]] / n**2``. Its eigenvalues are ``(A + C +- R) / (2 n**2)``
+    with ``R = sqrt((A - C)**2 + 4 B**2)``; the smaller one is computed as
+    ``2 (AC - B**2) / ((A + C + R) n**2)``, without cancellation.
     """
     n = regions.count
-    big = int(n.max()) ** 2 * int(max(regions.height.max(), regions.width.max())) ** 2 >= 2**62
-    as_int = (lambda x: x.astype(object)) if big else (lambda x: x)
-    n_i, sr, sc = as_int(n), as_int(regions.sum_r), as_int(regions.sum_c)
-    a_int = n_i * as_int(regions.sum_rr) - sr * sr
-    c_int = n_i * as_int(regions.sum_cc) - sc * sc
-    b_int = n_i * as_int(regions.sum_rc) - sr * sc
-    if not big and int(a_int.max()) * int(c_int.max()) >= 2**62:
-        a_obj, b_obj, c_obj = a_int.astype(object), b_int.astype(object), c_int.astype(object)
-    else:
-        a_obj, b_obj, c_obj = a_int, b_int, c_int
-    det = (a_obj * c_obj - b_obj * b_obj).astype(np.float64)  # exact integer, rounded once
-    diff = (a_obj - c_obj)
-    radius = np.sqrt((diff * diff + 4 * b_obj * b_obj).astype(np.float64))
-    trace = (a_obj + c_obj).astype(np.float64)
-    a_f, b_f, diff_f = a_int.astype(np.float64), b_int.astype(np.float64), diff.astype(np.float64)
+    extent = np.maximum(regions.height, regions.width)
+    exact = _exact_ints(int(n.max()) ** 2 * int(extent.max()) ** 2)
+    n_e, sr, sc = exact(n), exact(regions.sum_r), exact(regions.sum_c)
+    a = n_e * exact(regions.sum_rr) - sr * sr
+    c = n_e * exact(regions.sum_cc) - sc * sc
+    b = n_e * exact(regions.sum_rc) - sr * sc
+    top = max(int(np.max(a)), int(np.max(c)), int(np.max(np.abs(b))))
+    square = _exact_ints(8 * top * top)
+    a2, b2, c2 = square(a), square(b), square(c)
+    det = (a2 * c2 - b2 * b2).astype(np.float64)  # an exact integer, rounded once
+    radius = np.sqrt(((a2 - c2) * (a2 - c2) + 4 * b2 * b2).astype(np.float64))
+    trace = (a + c).astype(np.float64)
+    b_f = b.astype(np.float64)
     n2 = n.astype(np.float64) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        l1 = (trace + radius) / (2 * n2)
-        l2 = 2 * det / ((trace + radius) * n2)
         out = {
-            "axis_major_length": 4 * np.sqrt(l1),
-            "axis_minor_length": 4 * np.sqrt(l2),
+            "axis_major_length": 4 * np.sqrt((trace + radius) / (2 * n2)),
+            "axis_minor_length": 4 * np.sqrt(2 * det / ((trace + radius) * n2)),
             "eccentricity": np.sqrt(2 * radius / (trace + radius)),
-            "orientation": 0.5 * np.arctan2(2 * b_f, diff_f),
+            "orientation": 0.5 * np.arctan2(2 * b_f, (a - c).astype(np.float64)),
         }
-    del a_f
+    # A single pixel: a zero tensor.
     single = n == 1
     for name, value in (("axis_major_length", 0.0), ("axis_minor_length", 0.0), ("eccentricity", 0.0),
                         ("orientation", -math.pi / 4)):
         out[name][single] = value
-    # Where scikit-image's own rounding decides (see the module docstring).
-    tol = _ILL_CONDITIONED * trace
-    fallback = ~single & ((radius <= tol) | (2 * np.abs(b_f) <= tol) | (4 * det <= tol * (trace + radius)))
+    # Where scikit-image's own rounding decides (see the module docstring):
+    # near-isotropic, near-axis-aligned or near-linear regions. Its rounding
+    # error grows about linearly with the region's extent.
+    tol = _ILL_CONDITIONED * np.maximum(1.0, extent / 64.0)
+    fallback = (radius <= tol * trace) | (2 * np.abs(b_f) <= tol * trace) | (4 * det <= tol * (trace + radius) ** 2)
+    fallback &= ~single
     for k in np.flatnonzero(fallback):
         values = _skimage_moment_properties(regions, labels, k)
         for name in out:
             out[name][k] = values[name]
     return out
+
+
+def _exact_ints(bound):
+    """Conversion for integer arithmetic with results up to ``bound``: int64 or Python ints."""
+    if bound < 2**62:
+        return lambda x: x
+    return lambda x: np.asarray(x).astype(object)
 
 
 _UNIT_SPACING = np.full(2, 1.0)
@@ -609,15 +626,18 @@ def _perimeters(padded, n):
     inner |= centre != padded[1:-1, :-2]
     inner |= centre != padded[1:-1, 2:]
     inner &= centre != 0
-    flat = padded.reshape(-1)
-    flat_border = border.reshape(-1)
-    index = np.flatnonzero(flat_border)
-    region = flat[index]
-    score = np.ones(index.size, dtype=np.int64)
-    for offset, weight in ((-width, 2), (width, 2), (-1, 2), (1, 2),
-                           (-width - 1, 10), (-width + 1, 10), (width - 1, 10), (width + 1, 10)):
-        neighbour = index + offset
-        score += weight * ((flat[neighbour] == region) & flat_border[neighbour])
+    index = np.flatnonzero(border)
+    # Region of every border pixel, 0 elsewhere: a neighbour counts when equal.
+    border_region = np.zeros(padded.size, dtype=np.int32)
+    region = padded.reshape(-1)[index]
+    border_region[index] = region
+    sides = np.zeros(index.size, dtype=np.uint8)
+    for offset in (-width, width, -1, 1):
+        sides += border_region[index + offset] == region
+    corners = np.zeros(index.size, dtype=np.uint8)
+    for offset in (-width - 1, -width + 1, width - 1, width + 1):
+        corners += border_region[index + offset] == region
+    score = 1 + 2 * sides + 10 * corners  # < 50 in uint8
     counts = np.bincount(region * 4 + _PERIMETER_CLASS[score], minlength=4 * (n + 1)).reshape(n + 1, 4)
     counts = counts[1:].astype(np.float64)
     return counts[:, 1] + counts[:, 2] * _SQRT2 + counts[:, 3] * ((1 + _SQRT2) / 2)

@@ -42,7 +42,7 @@ def progress_steps(total, *, enabled=None):
         bar.close()
 
 
-def measure_files(image_path, labels_path=None, *, properties=None, segmentation=None, progress=None):
+def measure_files(image_path, labels_path=None, *, properties=None, segmentation=None, progress=None, return_labels=False):
     """Read an image (and its labels) and measure every region.
 
     Parameters
@@ -56,11 +56,15 @@ def measure_files(image_path, labels_path=None, *, properties=None, segmentation
         Keyword arguments of :func:`regionscope.segment`.
     progress : bool or None
         Show a progress bar (``None``: when stderr is a terminal).
+    return_labels : bool
+        Also return the label image (read or segmented).
 
     Returns
     -------
-    pandas.DataFrame
+    table : pandas.DataFrame
         One row per region, keyed by ``label``.
+    labels : ndarray of int, shape (Y, X) or (Z, Y, X)
+        Only with ``return_labels=True``.
     """
     with progress_steps(3, enabled=progress) as step:
         image = load_image(image_path)
@@ -86,4 +90,4 @@ def measure_files(image_path, labels_path=None, *, properties=None, segmentation
             multichannel=image.has_channels,
         )
         step("measured")
-    return table
+    return (table, labels) if return_labels else table

@@ -55,6 +55,7 @@ from regionscope.app.colors import class_colors, encode_bytes, numeric_columns, 
 from regionscope.app.figure import base_figure, colorbar_marker, highlight_shapes, zoom_ranges
 from regionscope.app.grid import column_defs, default_hover_columns, row_data
 from regionscope.app.annotating import classes_state, excluded_state, notice, register_annotation_callbacks
+from regionscope.app.exporting import register_export_callbacks
 from regionscope.app.ids import ID
 from regionscope.app.layout import HISTOGRAM
 from regionscope.errors import FilterError, RegionscopeError
@@ -427,6 +428,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         return {"id": dataset.id}, notice(f"Segmented with {method}: {len(dataset.table)} regions.", error=False)
 
     register_annotation_callbacks(app, annotations, _dataset_or_default)
+    register_export_callbacks(app, annotations, _dataset_or_default)
     register_clientside_callbacks(app)
 
 
@@ -557,6 +559,31 @@ def register_clientside_callbacks(app):
         Input(ID.GRID, "virtualRowData"),
         Input(ID.FILTER_APPLIED, "data"),
         State(ID.GRID, "rowData"),
+    )
+    clientside(
+        "exportScope",
+        Output(ID.SCOPE, "data"),
+        Input(ID.GRID, "virtualRowData"),
+        Input(ID.GRID, "selectedRows"),
+    )
+    clientside(
+        "exportClassOptions",
+        Output(ID.EXPORT_CLASS, "options"),
+        Input(ID.CLASSES, "data"),
+    )
+    clientside(
+        "saveView",
+        Output(ID.VIEW_SAVED, "data"),
+        Input(ID.EXPORT_VIEW, "n_clicks"),
+        State(ID.DATASET_NAME, "children"),
+        prevent_initial_call=True,
+    )
+    clientside(
+        "applySession",
+        Output(ID.GATES, "data", allow_duplicate=True),
+        Input(ID.SESSION, "data"),
+        State(ID.GATES, "data"),
+        prevent_initial_call="initial_duplicate",
     )
     clientside(
         "showClasses",

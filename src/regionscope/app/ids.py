@@ -69,6 +69,19 @@ class ID(StrEnum):
     RESTORE = "rs-restore"
     CLEAR_FILTERS = "rs-clear-filters"
 
+    # Export panel
+    SCOPE = "rs-scope"  # {"visible": [labels], "selected": [labels]} from the grid
+    EXPORT_ROWS = "rs-export-rows"  # all / visible / selected
+    EXPORT_CLASS = "rs-export-class"  # "" (any) or a class name
+    EXPORT_CSV = "rs-export-csv"
+    EXPORT_PARQUET = "rs-export-parquet"
+    EXPORT_LABELS = "rs-export-labels"
+    EXPORT_VIEW = "rs-export-view"
+    EXPORT_SESSION = "rs-export-session"
+    DOWNLOAD = "rs-download"
+    SESSION = "rs-session"  # the session file the server was started with, applied once per browser
+    VIEW_SAVED = "rs-view-saved"
+
     # Data panel
     DATASET_NAME = "rs-dataset-name"
     UPLOAD_IMAGE = "rs-upload-image"

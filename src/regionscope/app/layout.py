@@ -6,6 +6,9 @@ the layout itself holds no data except the id of the dataset to open.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import dash_ag_grid as dag
 from dash import dcc, html
 
@@ -245,6 +248,41 @@ def data_panel():
     )
 
 
+def export_panel():
+    """Take results away: the table, a label image, the view, the session."""
+    return html.Details(
+        className="rs-details",
+        children=[
+            html.Summary("Export"),
+            html.Div(
+                className="rs-toolbar rs-export",
+                children=[
+                    control(
+                        "Regions",
+                        dcc.RadioItems(
+                            id=ID.EXPORT_ROWS,
+                            options=[
+                                {"label": " all", "value": "all"},
+                                {"label": " shown", "value": "visible"},
+                                {"label": " selected", "value": "selected"},
+                            ],
+                            value="visible",
+                            inline=True,
+                        ),
+                    ),
+                    control("of class", dcc.Dropdown(id=ID.EXPORT_CLASS, options=[], value="", placeholder="any", style={"width": "9rem"})),
+                    html.Button("Table (CSV)", id=ID.EXPORT_CSV, className="rs-button"),
+                    html.Button("Table (Parquet)", id=ID.EXPORT_PARQUET, className="rs-button"),
+                    html.Button("Label image (TIFF)", id=ID.EXPORT_LABELS, className="rs-button"),
+                    html.Button("View (PNG)", id=ID.EXPORT_VIEW, className="rs-button"),
+                    html.Button("Session (JSON)", id=ID.EXPORT_SESSION, className="rs-button"),
+                    dcc.Download(id=ID.DOWNLOAD),
+                ],
+            ),
+        ],
+    )
+
+
 def help_panel():
     """The "How to use" panel."""
     return html.Details(
@@ -254,13 +292,16 @@ def help_panel():
     )
 
 
-def build_layout(dataset_id):
+def build_layout(dataset_id, session=None):
     """The whole page, opening the dataset ``dataset_id``.
 
     Parameters
     ----------
     dataset_id : str
         Id of the dataset shown until the user opens another.
+    session : dict or None
+        A session (``regionscope.export.read_session``) whose filters and view
+        settings the page opens with.
     """
     stores = [
         dcc.Store(id=ID.SKELETON),
@@ -275,6 +316,9 @@ def build_layout(dataset_id):
         dcc.Store(id=ID.CLASSES),
         dcc.Store(id=ID.CLASS_KEY),
         dcc.Store(id=ID.GATES, data={}, storage_type="local"),
+        dcc.Store(id=ID.SCOPE),
+        dcc.Store(id=ID.VIEW_SAVED),
+        dcc.Store(id=ID.SESSION, data=session_start(dataset_id, session)),
         dcc.Store(id=ID.FOCUS),
         dcc.Store(id=ID.FILTER_APPLIED),
         dcc.Store(id=ID.FOCUS_SHOWN),
@@ -287,12 +331,54 @@ def build_layout(dataset_id):
             html.Div(id=ID.NOTICE, className="rs-notice", role="status"),
         ],
     )
-    return html.Div(
+    page = html.Div(
         className="rs-app",
         children=[
             *stores,
             header,
             html.Main(className="rs-main", children=[image_panel(), table_panel()]),
-            html.Footer(className="rs-footer", children=[data_panel(), help_panel()]),
+            html.Footer(className="rs-footer", children=[data_panel(), export_panel(), help_panel()]),
         ],
     )
+    if session:
+        apply_session_view(page, session)
+    return page
+
+
+def session_start(dataset_id, session):
+    """What the page applies once from a session file: its gates (for this dataset).
+
+    The token lets a browser apply a session once, not again on every reload.
+    """
+    if not session:
+        return None
+    gates = session.get("filters", {}).get("gates", [])
+    digest = hashlib.blake2b(json.dumps(session, sort_keys=True).encode(), digest_size=6).hexdigest()
+    token = f"{dataset_id}:{digest}"
+    return {"dataset": dataset_id, "gates": gates, "token": token}
+
+
+def apply_session_view(page, session):
+    """Set the initial values of the query box, column filters and view controls from a session."""
+    view = session.get("view", {})
+    filters = session.get("filters", {})
+    initial = {
+        ID.QUERY: ("value", filters.get("query") or None),
+        ID.GRID: ("filterModel", filters.get("filter_model") or None),
+        ID.COLOR_BY: ("value", view.get("color_by")),
+        ID.COLORMAP: ("value", view.get("colormap")),
+        ID.OVERLAY_MODE: ("value", view.get("overlay_mode")),
+        ID.OPACITY: ("value", view.get("opacity")),
+        ID.HOVER_COLUMNS: ("value", view.get("hover_columns") or None),
+    }
+
+    def visit(component):
+        target = initial.get(getattr(component, "id", None))
+        if target is not None and target[1] is not None:
+            setattr(component, target[0], target[1])
+        children = getattr(component, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if hasattr(child, "to_plotly_json"):
+                visit(child)
+
+    visit(page)

@@ -23,7 +23,7 @@ ASSETS = Path(__file__).parent / "assets"
 SAMPLE_SEGMENTATION = {"method": "otsu", "fill_holes": True, "min_size": 100}
 
 
-def create_app(default_dataset, registry, *, upload_folder=None, workspace=None, title="regionscope"):
+def create_app(default_dataset, registry, *, upload_folder=None, workspace=None, session=None, title="regionscope"):
     """The Dash app, opening ``default_dataset`` for new browsers.
 
     Parameters
@@ -36,6 +36,10 @@ def create_app(default_dataset, registry, *, upload_folder=None, workspace=None,
     workspace : path-like or None
         Where exclusions and classes are saved (default:
         :func:`regionscope.annotations.default_workspace`).
+    session : dict or None
+        A session (:func:`regionscope.export.read_session`) to reopen: its
+        exclusions and classes are saved for ``default_dataset`` and pages open
+        with its filters, gates and view settings.
     title : str
 
     Returns
@@ -50,15 +54,21 @@ def create_app(default_dataset, registry, *, upload_folder=None, workspace=None,
         update_title=None,
         suppress_callback_exceptions=False,
     )
-    app.layout = lambda: build_layout(default_dataset.id)
     from regionscope.annotations import AnnotationStore
 
+    annotations = AnnotationStore(workspace)
+    if session:
+        annotations.restore_snapshot(
+            default_dataset.id,
+            {key: session[key] for key in ("classes", "assignments", "excluded")},
+        )
+    app.layout = lambda: build_layout(default_dataset.id, session)
     register_callbacks(
         app,
         registry,
         default_dataset_id=default_dataset.id,
         upload_folder=upload_folder,
-        annotations=AnnotationStore(workspace),
+        annotations=annotations,
     )
     return app
 
@@ -111,12 +121,29 @@ def open_default(registry, image=None, labels=None, *, segmentation=None, channe
 
 
 def serve_files(
-    image_path=None, labels_path=None, *, segmentation=None, host="127.0.0.1", port=8050, debug=False, workspace=None
+    image_path=None,
+    labels_path=None,
+    *,
+    segmentation=None,
+    host="127.0.0.1",
+    port=8050,
+    debug=False,
+    workspace=None,
+    session_path=None,
 ):
     """Open files (or the coins sample) and serve the explorer until interrupted."""
+    from regionscope.export import read_session
+
+    session = read_session(session_path) if session_path else None
     registry = DatasetRegistry()
     dataset = open_default(registry, image_path, labels_path, segmentation=segmentation)
-    app = create_app(dataset, registry, workspace=workspace)
+    if session and session["dataset_id"] != dataset.id:
+        print(
+            f"regionscope: warning: {session_path} was saved for other data ({session['dataset_name'] or session['dataset_id']}); "
+            "its classes and exclusions are applied to these labels",
+            flush=True,
+        )
+    app = create_app(dataset, registry, workspace=workspace, session=session)
     print(f"regionscope: {dataset.name}, {len(dataset.table)} regions. Open http://{host}:{port}/ (Ctrl+C stops)", flush=True)
     app.run(host=host, port=port, debug=debug)
 

@@ -222,37 +222,46 @@
     return null;
   }
 
-  /* A gate from a plot selection: box, lasso, or an x range of a histogram. */
+  /* A gate from a plot selection, in the session-file form:
+     {x, y, x_range?, y_range?, lasso?: [[x, y], ...]} (a histogram gate has only x_range). */
   function gateFromSelection(selectedData, x, y, histogram) {
     if (!selectedData) return null;
     if (selectedData.range && selectedData.range.x) {
-      const xr = selectedData.range.x.slice().sort((a, b) => a - b);
-      if (histogram) return {kind: "range", x, xr};
-      return {kind: "box", x, y, xr, yr: selectedData.range.y.slice().sort((a, b) => a - b)};
+      const xRange = selectedData.range.x.slice().sort((a, b) => a - b);
+      if (histogram) return {x, y, x_range: xRange};
+      return {x, y, x_range: xRange, y_range: selectedData.range.y.slice().sort((a, b) => a - b)};
     }
     if (selectedData.lassoPoints && selectedData.lassoPoints.x && !histogram) {
-      return {kind: "lasso", x, y, xs: selectedData.lassoPoints.x, ys: selectedData.lassoPoints.y};
+      const ys = selectedData.lassoPoints.y;
+      return {x, y, lasso: selectedData.lassoPoints.x.map((value, k) => [value, ys[k]])};
     }
     return null;
   }
 
+  const lassoColumns = new WeakMap(); // gate -> [xs, ys], so each row test does not rebuild them
+
   function gatePasses(gate, row) {
     const vx = row[gate.x];
     if (vx === null || vx === undefined) return false;
-    if (gate.kind === "range") return vx >= gate.xr[0] && vx <= gate.xr[1];
+    if (gate.x_range && !(vx >= gate.x_range[0] && vx <= gate.x_range[1])) return false;
+    if (!gate.y_range && !gate.lasso) return true;
     const vy = row[gate.y];
     if (vy === null || vy === undefined) return false;
-    if (gate.kind === "box") return vx >= gate.xr[0] && vx <= gate.xr[1] && vy >= gate.yr[0] && vy <= gate.yr[1];
-    return insidePolygon(vx, vy, gate.xs, gate.ys);
+    if (gate.y_range && !(vy >= gate.y_range[0] && vy <= gate.y_range[1])) return false;
+    if (gate.lasso) {
+      if (!lassoColumns.has(gate)) lassoColumns.set(gate, [gate.lasso.map((p) => p[0]), gate.lasso.map((p) => p[1])]);
+      const [xs, ys] = lassoColumns.get(gate);
+      return insidePolygon(vx, vy, xs, ys);
+    }
+    return true;
   }
 
   function describeGate(gate) {
     const digits = (v) => Number(v.toPrecision(3));
-    if (gate.kind === "range") return `gate: ${gate.x} in [${digits(gate.xr[0])}, ${digits(gate.xr[1])}]`;
-    if (gate.kind === "box") {
-      return `gate: ${gate.x} in [${digits(gate.xr[0])}, ${digits(gate.xr[1])}] and ${gate.y} in [${digits(gate.yr[0])}, ${digits(gate.yr[1])}]`;
-    }
-    return `gate: lasso on ${gate.x} × ${gate.y}`;
+    if (gate.lasso) return `gate: lasso on ${gate.x} × ${gate.y}`;
+    const parts = [`${gate.x} in [${digits(gate.x_range[0])}, ${digits(gate.x_range[1])}]`];
+    if (gate.y_range) parts.push(`${gate.y} in [${digits(gate.y_range[0])}, ${digits(gate.y_range[1])}]`);
+    return "gate: " + parts.join(" and ");
   }
 
   /* The drag mode the user chose in a graph's mode bar: a redraw must not reset it. */
@@ -402,6 +411,34 @@
         const shown = rows ? rows.length : total - excluded;
         const text = shown + " of " + (total - excluded) + " regions shown";
         return excluded ? text + " · " + excluded + " excluded" : text;
+      },
+
+      /* The labels an export of "shown" or "selected" regions means. */
+      exportScope: function (rows, selected) {
+        return {visible: (rows || []).map((row) => row.label), selected: selectedLabels(selected)};
+      },
+
+      exportClassOptions: function (classes) {
+        const names = ((classes && classes.classes) || []).map((cls) => cls.name);
+        return [{label: "any", value: ""}].concat(names.map((name) => ({label: name, value: name})));
+      },
+
+      /* The view as PNG: the image with its overlay, outline and colour bar, as on screen. */
+      saveView: function (_clicks, name) {
+        const gd = document.querySelector("#rs-graph .js-plotly-plot");
+        if (!gd) return noUpdate();
+        const stem = String(name || "regionscope").split(" ")[0].replace(/\.[^.]*$/, "").replace(/[^A-Za-z0-9_-]/g, "_");
+        window.Plotly.downloadImage(gd, {format: "png", filename: stem + "-view", width: gd.clientWidth, height: gd.clientHeight});
+        return Date.now();
+      },
+
+      /* A session file's gates, applied once per browser (not again on reload). */
+      applySession: function (session, gates) {
+        if (!session || !session.token) return noUpdate();
+        const key = "regionscope-session-applied";
+        if (window.localStorage.getItem(key) === session.token) return noUpdate();
+        window.localStorage.setItem(key, session.token);
+        return Object.assign({}, gates, {[session.dataset]: session.gates || []});
       },
 
       /* One button per class: key number, colour, name and how many regions have it. */

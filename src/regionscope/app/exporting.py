@@ -1,0 +1,140 @@
+"""Callbacks that take results away: table, label image, view and session files.
+
+Registered from :func:`regionscope.app.callbacks.register_callbacks`. Which
+regions are meant ("all", "shown" = passing every filter, "selected", and
+optionally one class) is resolved here from the browser's ``rs-scope`` store
+and the server's annotations; the files are made by :mod:`regionscope.export`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from dash import Input, Output, State, ctx, dcc, no_update
+
+from regionscope.app.annotating import notice
+from regionscope.app.ids import ID
+from regionscope.errors import RegionscopeError
+from regionscope.export import export_labels, export_table, select_rows, session_dict, write_session
+
+
+def export_labels_of(dataset, scope, rows, class_name, assignments):
+    """The labels an export is about.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    scope : dict or None
+        ``{"visible": [...], "selected": [...]}`` from the browser.
+    rows : {"all", "visible", "selected"}
+    class_name : str or None
+        Keep only regions of this class ("" or None: any).
+    assignments : dict of int to str
+
+    Returns
+    -------
+    list of int
+        In table order.
+    """
+    scope = scope or {}
+    wanted = None if rows == "all" else scope.get(rows) or []
+    table = select_rows(
+        dataset.table,
+        labels=wanted,
+        classes=assignments if class_name else None,
+        class_name=class_name or None,
+    )
+    return table["label"].tolist()
+
+
+def file_stem(dataset):
+    """A file-name stem for a dataset's exports."""
+    stem = Path(dataset.name.split(" ")[0]).stem or "regions"
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)
+
+
+def register_export_callbacks(app, annotations, dataset_of):
+    """Attach the export callbacks.
+
+    Parameters
+    ----------
+    app : dash.Dash
+    annotations : AnnotationStore
+    dataset_of : callable
+        ``dataset_of(store_data) -> Dataset``.
+    """
+
+    @app.callback(
+        Output(ID.DOWNLOAD, "data"),
+        Output(ID.NOTICE, "children", allow_duplicate=True),
+        Input(ID.EXPORT_CSV, "n_clicks"),
+        Input(ID.EXPORT_PARQUET, "n_clicks"),
+        Input(ID.EXPORT_LABELS, "n_clicks"),
+        State(ID.EXPORT_ROWS, "value"),
+        State(ID.EXPORT_CLASS, "value"),
+        State(ID.SCOPE, "data"),
+        State(ID.DATASET, "data"),
+        prevent_initial_call=True,
+    )
+    def export_regions(_csv, _parquet, _labels, rows, class_name, scope, store):
+        dataset = dataset_of(store)
+        try:
+            assignments = annotations.assignments(dataset.id)
+            labels = export_labels_of(dataset, scope, rows or "visible", class_name, assignments)
+            folder = Path(tempfile.mkdtemp(prefix="regionscope-export-"))
+            if ctx.triggered_id == ID.EXPORT_LABELS:
+                path = folder / f"{file_stem(dataset)}-labels.tif"
+                export_labels(dataset.labels, path, labels)
+            else:
+                suffix = ".csv" if ctx.triggered_id == ID.EXPORT_CSV else ".parquet"
+                path = folder / f"{file_stem(dataset)}-regions{suffix}"
+                table = select_rows(dataset.table, labels=labels)
+                export_table(table, path, classes=assignments)
+        except RegionscopeError as exc:
+            return no_update, notice(f"Export failed: {exc}")
+        return dcc.send_file(str(path)), notice(f"Exported {len(labels)} regions to {path.name}.", error=False)
+
+    @app.callback(
+        Output(ID.DOWNLOAD, "data", allow_duplicate=True),
+        Output(ID.NOTICE, "children", allow_duplicate=True),
+        Input(ID.EXPORT_SESSION, "n_clicks"),
+        State(ID.DATASET, "data"),
+        State(ID.QUERY, "value"),
+        State(ID.GRID, "filterModel"),
+        State(ID.GATES, "data"),
+        State(ID.COLOR_BY, "value"),
+        State(ID.COLORMAP, "value"),
+        State(ID.OVERLAY_MODE, "value"),
+        State(ID.OPACITY, "value"),
+        State(ID.HOVER_COLUMNS, "value"),
+        prevent_initial_call=True,
+    )
+    def export_session(_clicks, store, query, filter_model, gates, color_by, colormap, mode, opacity, hover_columns):
+        dataset = dataset_of(store)
+        try:
+            snapshot = annotations.snapshot(dataset.id)
+            session = session_dict(
+                dataset_id=dataset.id,
+                dataset_name=dataset.name,
+                filters={
+                    "query": query or "",
+                    "filter_model": filter_model or {},
+                    "gates": (gates or {}).get(dataset.id, []),
+                },
+                excluded=snapshot["excluded"],
+                classes=snapshot["classes"],
+                assignments=snapshot["assignments"],
+                view={
+                    "color_by": color_by,
+                    "colormap": colormap,
+                    "overlay_mode": mode,
+                    "opacity": opacity,
+                    "hover_columns": hover_columns or [],
+                },
+            )
+            path = Path(tempfile.mkdtemp(prefix="regionscope-export-")) / f"{file_stem(dataset)}-session.json"
+            write_session(path, session)
+        except RegionscopeError as exc:
+            return no_update, notice(f"Saving the session failed: {exc}")
+        return dcc.send_file(str(path)), notice(f"Session saved as {path.name}.", error=False)
