@@ -93,7 +93,7 @@ _SQRT2 = math.sqrt(2.0)
 
 
 def fast_regionprops_table(labels, intensity_image=None, properties=("label", "bbox"), *, workers=None,
-                           min_regions_for_threads=2_000):
+                           min_regions_for_pool=2_000):
     """scikit-image's ``regionprops_table`` for 2D label images, vectorised.
 
     Parameters
@@ -105,12 +105,13 @@ def fast_regionprops_table(labels, intensity_image=None, properties=("label", "b
     properties : sequence of str
         Names from :data:`SUPPORTED_PROPERTIES`.
     workers : int or None
-        Threads for the independent parts (numpy releases the GIL in the
-        heavy array operations). Default ``min(2, os.cpu_count())``; 1 runs
-        everything in the calling thread.
-    min_regions_for_threads : int
-        Fewer regions than this run in the calling thread (starting threads
-        is not worth it for small images).
+        Threads for the independent parts of the work (the perimeter and
+        Euler number, the moments, the convex hulls, the intensities); numpy
+        releases the GIL in the heavy array operations. Default
+        ``min(2, os.cpu_count())``; 1 computes everything in the calling thread.
+    min_regions_for_pool : int
+        With fewer regions than this everything is computed in the calling
+        thread (starting threads is not worth it for small images).
 
     Returns
     -------
@@ -127,26 +128,37 @@ def fast_regionprops_table(labels, intensity_image=None, properties=("label", "b
     """
     labels, intensity_image, properties = _check_inputs(labels, intensity_image, properties)
     names = set(properties)
-    height, width = labels.shape
     n_channels = None if intensity_image is None or intensity_image.ndim == 2 else intensity_image.shape[2]
 
     runs = _Runs(labels)
     if runs.n_regions == 0:
         return _empty_table(labels.dtype, intensity_image, properties)
-    regions = runs.regions()
-
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
-    tasks = {}
-    if names & {"perimeter", "euler_number"}:
-        tasks["local"] = lambda: _local_measures(runs, "perimeter" in names, "euler_number" in names)
-    if names & _HULL_PROPERTIES:
-        tasks["hull"] = lambda: _convex_areas(runs, regions)
-    if names & _MOMENT_PROPERTIES:
-        tasks["moments"] = lambda: _moment_properties(regions, labels)
-    if names & _INTENSITY_PROPERTIES:
-        tasks["intensity"] = lambda: _intensity_properties(runs, regions, intensity_image, names)
-    results = _run_tasks(tasks, workers if runs.n_regions >= min_regions_for_threads else 1)
+    pool = None
+    if workers > 1 and runs.n_regions >= min_regions_for_pool:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fast_measure")
+    try:
+        results = {}
+
+        def submit(name, task, *args):
+            results[name] = pool.submit(task, *args) if pool is not None else task(*args)
+
+        # Longest first; the local measures need only the runs.
+        if names & {"perimeter", "euler_number"}:
+            submit("local", _local_measures, runs, "perimeter" in names, "euler_number" in names)
+        regions = runs.regions()
+        if names & _MOMENT_PROPERTIES:
+            submit("moments", _moment_properties, regions, labels)
+        if names & _HULL_PROPERTIES:
+            submit("hull", _convex_areas, runs, regions)
+        if names & _INTENSITY_PROPERTIES:
+            submit("intensity", _intensity_properties, runs, regions, intensity_image, names)
+        if pool is not None:
+            results = {name: future.result() for name, future in results.items()}
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     area = regions.count.astype(np.float64)
     columns = {}
@@ -236,18 +248,6 @@ def _empty_table(label_dtype, intensity_image, properties):
         warnings.simplefilter("ignore")
         table = regionprops_table(dummy, dummy_intensity, properties=properties)
     return {key: value[:0] for key, value in table.items()}
-
-
-def _run_tasks(tasks, workers):
-    if workers <= 1 or len(tasks) <= 1:
-        return {name: task() for name, task in tasks.items()}
-    with ThreadPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
-        # Longest first so that the short ones fill in.
-        futures = {name: pool.submit(tasks[name]) for name in sorted(tasks, key=_TASK_ORDER.index)}
-        return {name: future.result() for name, future in futures.items()}
-
-
-_TASK_ORDER = ["local", "moments", "hull", "intensity"]
 
 
 # --------------------------------------------------------------------------
@@ -686,15 +686,31 @@ def _means(runs, regions, values):
 
 
 def _means_like_numpy(regions, values):
-    """``np.mean`` of each region's pixels in raster order (float32, float16 images)."""
+    """``np.mean`` of each region's pixels in raster order (float32, float16 images).
+
+    numpy reduces each row of a ``(regions, pixels[, channels])`` block with
+    the same pairwise summation as a region's own ``(pixels[, channels])``
+    array, so regions of equal size are averaged together. That equality is
+    checked on one region of every size, and a size where it fails is
+    averaged region by region.
+    """
     length = regions.run_length
-    # Flat pixel indices of every region's pixels, regions one after the other.
     ends = np.cumsum(length)
-    pixel = np.repeat(regions.run_start - (ends - length), length) + np.arange(ends[-1] if ends.size else 0)
+    # Flat pixel indices of every region's pixels, regions one after the other.
+    pixel = np.repeat(regions.run_start - (ends - length), length) + np.arange(ends[-1])
     gathered = values[pixel]
-    bounds = np.zeros(regions.count.size + 1, dtype=np.int64)
-    np.cumsum(regions.count, out=bounds[1:])
-    out = np.empty((regions.count.size,) + values.shape[1:], dtype=np.float64)
-    for k in range(regions.count.size):
-        out[k] = np.mean(gathered[bounds[k]:bounds[k + 1]], axis=0)
+    count = regions.count
+    bounds = np.zeros(count.size + 1, dtype=np.int64)
+    np.cumsum(count, out=bounds[1:])
+    out = np.empty((count.size,) + values.shape[1:], dtype=np.float64)
+    by_size = np.argsort(count, kind="stable")
+    sizes, first = np.unique(count[by_size], return_index=True)
+    for size, group in zip(sizes.tolist(), np.split(by_size, first[1:])):
+        block = gathered[bounds[group][:, None] + np.arange(size)]
+        means = np.mean(block, axis=1)
+        if np.array_equal(means[0], np.mean(block[0].copy(), axis=0), equal_nan=True):
+            out[group] = means
+        else:  # pragma: no cover - numpy reduced rows differently
+            for k in group.tolist():
+                out[k] = np.mean(gathered[bounds[k]:bounds[k + 1]], axis=0)
     return out
