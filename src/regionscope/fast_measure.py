@@ -144,9 +144,9 @@ def fast_regionprops_table(labels, intensity_image=None, properties=("label", "b
         def submit(name, task, *args):
             results[name] = pool.submit(task, *args) if pool is not None else task(*args)
 
-        # Longest first; the local measures need only the runs.
-        if names & {"perimeter", "euler_number"}:
-            submit("local", _local_measures, runs, "perimeter" in names, "euler_number" in names)
+        # Longest first; the perimeters need only the runs.
+        if "perimeter" in names:
+            submit("perimeter", _perimeters, runs)
         regions = runs.regions()
         if names & _MOMENT_PROPERTIES:
             submit("moments", _moment_properties, regions, labels)
@@ -154,6 +154,8 @@ def fast_regionprops_table(labels, intensity_image=None, properties=("label", "b
             submit("hull", _convex_areas, runs, regions)
         if names & _INTENSITY_PROPERTIES:
             submit("intensity", _intensity_properties, runs, regions, intensity_image, names)
+        if "euler_number" in names:
+            submit("euler_number", _euler_numbers, runs, regions)
         if pool is not None:
             results = {name: future.result() for name, future in results.items()}
     finally:
@@ -185,10 +187,8 @@ def fast_regionprops_table(labels, intensity_image=None, properties=("label", "b
         elif prop == "centroid_local":
             columns["centroid_local-0"] = regions.sum_r.astype(np.float64) / area
             columns["centroid_local-1"] = regions.sum_c.astype(np.float64) / area
-        elif prop == "perimeter":
-            columns["perimeter"] = results["local"]["perimeter"]
-        elif prop == "euler_number":
-            columns["euler_number"] = results["local"]["euler_number"]
+        elif prop in ("perimeter", "euler_number"):
+            columns[prop] = results[prop]
         elif prop == "area_convex":
             columns["area_convex"] = results["hull"].astype(np.float64)
         elif prop == "solidity":
@@ -485,49 +485,63 @@ def _convex_areas(runs, regions):
     Coordinates are doubled (``Y = 2 row``, ``X = 2 col``) to stay integer.
     The hull's left boundary is the greatest convex minorant of the leftmost
     diamond corner at every half-row height, its right boundary the least
-    concave majorant of the rightmost; the pixels of bounding-box row ``y`` in
-    the hull are the integers between the two boundaries at ``Y = 2y``.
+    concave majorant of the rightmost (the minorant of the mirror image); the
+    pixels of bounding-box row ``y`` in the hull are the integers between the
+    two boundaries at ``Y = 2y``.
     """
-    n = runs.n_regions
     rr, row = regions.run_region, regions.run_row
     # One group per (region, row): leftmost and rightmost column.
     new = np.ones(rr.size, dtype=bool)
     new[1:] = (rr[1:] != rr[:-1]) | (row[1:] != row[:-1])
     first = np.flatnonzero(new)
     last = np.append(first[1:], rr.size) - 1
-    g_region = rr[first]
-    g_row = row[first]
-    left = regions.run_c0[first]
-    right = regions.run_c1[last]
-    # Points T (top corner), M (side corner), B (bottom corner) per group;
-    # the B of a row and the T of the next row share a height: keep one.
-    joined = (g_region[1:] == g_region[:-1]) & (g_row[1:] == g_row[:-1] + 1)
-    keep = np.ones((g_row.size, 3), dtype=bool)
-    keep[1:, 0] = ~joined
-    y = np.stack([2 * g_row - 1, 2 * g_row, 2 * g_row + 1], axis=1)
-    point_region = np.repeat(g_region, 3).reshape(-1, 3)[keep]
-    y = y[keep]
-
-    def boundary(x_corner, x_side, pick):
-        x = np.stack([x_corner, x_side, x_corner.copy()], axis=1)
-        x[:-1, 2][joined] = pick(x_corner[:-1], x_corner[1:])[joined]
-        return _minorant(point_region, y, x[keep])
-
-    lo_region, lo_y, lo_x = boundary(2 * left, 2 * left - 1, np.minimum)
-    # The right boundary is the left one of the mirrored image (x -> -x).
-    hi_region, hi_y, hi_x = boundary(-2 * right, -2 * right - 1, np.minimum)
-    hi_x = -hi_x
-    # Lattice points row by row.
-    q_offset = np.zeros(n + 1, dtype=np.int64)
+    height, width = runs.shape
+    small = 4 * (2 * height + 4) * (2 * width + 4) < 2**31
+    dtype = np.int32 if small else np.int64
+    g_region = rr[first].astype(dtype)
+    g_row = row[first].astype(dtype)
+    left = regions.run_c0[first].astype(dtype)
+    right = regions.run_c1[last].astype(dtype)
+    # Rows of the bounding boxes, region after region.
+    q_offset = np.zeros(runs.n_regions + 1, dtype=np.int64)
     np.cumsum(regions.height, out=q_offset[1:])
-    q_region = np.repeat(np.arange(n, dtype=np.int64), regions.height)
-    q_row = regions.row0[q_region] + (np.arange(q_offset[-1]) - q_offset[q_region])
-    span = 2 * runs.shape[0] + 4
-    q_key = q_region * span + 2 * q_row + 1
-    x_min = _boundary_at(lo_region, lo_y, lo_x, span, q_key, 2 * q_row, ceil=True)
-    x_max = _boundary_at(hi_region, hi_y, hi_x, span, q_key, 2 * q_row, ceil=False)
-    inside = np.maximum(x_max - x_min + 1, 0)
+    q_region = np.repeat(np.arange(runs.n_regions), regions.height)
+    q_y = 2 * (regions.row0[q_region] + (np.arange(q_offset[-1]) - q_offset[q_region])).astype(dtype)
+    x_min = _left_bound(g_region, g_row, 2 * left, q_y)
+    x_max = -_left_bound(g_region, g_row, -2 * right, q_y)
+    inside = np.maximum(x_max - x_min + 1, 0).astype(np.int64)
     return np.add.reduceat(inside, q_offset[:-1])
+
+
+def _left_bound(region, row, corner, q_y):
+    """Smallest pixel column in the hull at every doubled height ``q_y``.
+
+    ``corner`` is the doubled column of the leftmost pixel's top and bottom
+    corners for every (region, row), sorted by region and row; the side
+    corner is one (half a pixel) further left.
+    """
+    # Candidate points: every row's side corner; its top corner unless the
+    # row above is in the region too, its bottom corner unless the row below
+    # is, and where two rows meet, the further left of the two corners unless
+    # it lies on or inside the chord between the two side corners (the rows'
+    # columns differ by one pixel or less).
+    joined = (region[1:] == region[:-1]) & (row[1:] == row[:-1] + 1)
+    step = np.abs(corner[1:] - corner[:-1])
+    keep = np.ones((row.size, 3), dtype=bool)
+    keep[1:, 0] = ~joined
+    keep[:-1, 2] = ~joined | (step > 2)
+    y = np.stack([2 * row - 1, 2 * row, 2 * row + 1], axis=1)
+    x = np.stack([corner, corner - 1, corner], axis=1)
+    x[:-1, 2] = np.where(joined, np.minimum(corner[:-1], corner[1:]), corner[:-1])
+    region, y, x = _minorant(np.repeat(region, 3).reshape(-1, 3)[keep], y[keep], x[keep])
+    # The chain's segment at each query height: the queries are the even
+    # heights from the region's first vertex (2 * row0 - 1) to its last.
+    half = -((-y) // 2)  # even heights below y: ceil(y / 2), up to a constant
+    per_segment = np.where(region[1:] == region[:-1], half[1:] - half[:-1], 0)
+    j = np.repeat(np.arange(per_segment.size), per_segment)
+    y0, y1, x0, x1 = y[j], y[j + 1], x[j], x[j + 1]
+    num = x0 * (y1 - q_y) + x1 * (q_y - y0)
+    return -((-num) // (2 * (y1 - y0)))
 
 
 def _minorant(region, y, x):
@@ -535,7 +549,8 @@ def _minorant(region, y, x):
 
     Points are sorted by region then strictly increasing ``y``. A point on
     or above the chord of its two neighbours is not a vertex; all such
-    points are dropped at once, and again, until none is left.
+    points are dropped at once, and again, until none is left. The first and
+    last point of every region stay.
     """
     while y.size >= 3:
         yp, yi, yq = y[:-2], y[1:-1], y[2:]
@@ -550,18 +565,8 @@ def _minorant(region, y, x):
     return region, y, x
 
 
-def _boundary_at(region, y, x, span, q_key, q_y, ceil):
-    """Lattice bound (ceil or floor, in pixels) of a boundary chain at doubled heights ``q_y``."""
-    key = region * span + y + 1
-    j = np.searchsorted(key, q_key, side="right") - 1
-    y0, y1, x0, x1 = y[j], y[j + 1], x[j], x[j + 1]
-    num = x0 * (y1 - q_y) + x1 * (q_y - y0)
-    den = 2 * (y1 - y0)
-    return -((-num) // den) if ceil else num // den
-
-
 # --------------------------------------------------------------------------
-# Perimeter and Euler number
+# Euler number and perimeter
 
 
 #: scikit-image's perimeter weight of a border pixel's score, as a class:
@@ -572,43 +577,35 @@ _PERIMETER_CLASS[[21, 33]] = 2
 _PERIMETER_CLASS[[13, 23]] = 3
 
 
-def _local_measures(runs, perimeter, euler):
-    padded = runs.dense_padded()
-    n = runs.n_regions
-    out = {}
-    if euler:
-        out["euler_number"] = _euler_numbers(padded, n)
-    if perimeter:
-        out["perimeter"] = _perimeters(padded, n)
-    return out
-
-
-def _euler_numbers(padded, n):
+def _euler_numbers(runs, regions):
     """skimage's ``euler_number(region_image, connectivity=2)`` for every region.
 
-    scikit-image sums, over all 2x2 windows of the zero-padded region image,
-    a coefficient of the window's configuration: +1 when only the top-left
-    pixel is in the region, -1 when only the top-right and bottom-left are,
-    -1 when all but the bottom-right are (other configurations count 0).
-    The same windows over the whole label image, credited to the region of
-    the pixel that defines the configuration, give every region's sum.
+    With 8-connected regions (and 4-connected holes) the Euler number is
+    that of the union of the pixels' closed squares. Cover that union with
+    the region's runs: two runs meet only if they are in adjacent rows and
+    their columns overlap or touch diagonally, and never three at once, so
+    the Euler number is the number of runs minus the number of meeting pairs.
     """
-    tl, tr, bl, br = padded[:-1, :-1], padded[:-1, 1:], padded[1:, :-1], padded[1:, 1:]
-    tl_tr = tl == tr
-    tl_bl = tl == bl
-    tl_br = tl == br
-    fg = tl != 0
-    single = fg & ~tl_tr & ~tl_bl & ~tl_br
-    three = fg & tl_tr & tl_bl & ~tl_br
-    del tl_bl, tl_br, fg
-    diagonal = (tr == bl) & ~tl_tr & (tr != br) & (tr != 0)
-    total = np.bincount(tl[single], minlength=n + 1).astype(np.int64)
-    total -= np.bincount(tl[three], minlength=n + 1)
-    total -= np.bincount(tr[diagonal], minlength=n + 1)
-    return total[1:]
+    height, width = runs.shape
+    region, row, c0, c1 = regions.run_region, regions.run_row, regions.run_c0, regions.run_c1
+
+    def key(row, col):  # sorted like the runs: region, row, column
+        return (region * (height + 2) + (row + 1)) * (width + 4) + (col + 2)
+
+    starts = key(row, c0)
+    ends = key(row, c1)
+    above = row - 1
+    # Runs of the row above that start at most one column after this run
+    # ends, less those that end at least two columns before it starts (the
+    # runs before the row above count in both, and cancel).
+    meeting = np.searchsorted(starts, key(above, c1 + 1), side="right")
+    meeting -= np.searchsorted(ends, key(above, c0 - 2), side="right")
+    edges = np.add.reduceat(meeting, regions.offset[:-1])
+    runs_per_region = np.diff(regions.offset)
+    return (runs_per_region - edges).astype(np.int64)
 
 
-def _perimeters(padded, n):
+def _perimeters(runs):
     """skimage's ``perimeter(region_image, 4)`` for every region.
 
     scikit-image takes the region's border pixels (pixels of the region with
@@ -617,6 +614,8 @@ def _perimeters(padded, n):
     sums a weight per score; non-border pixels score even numbers, which
     weigh 0. Same here, neighbours counted only within the same region.
     """
+    padded = runs.dense_padded()
+    n = runs.n_regions
     height, width = padded.shape
     centre = padded[1:-1, 1:-1]
     border = np.zeros(padded.shape, dtype=bool)

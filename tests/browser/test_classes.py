@@ -102,3 +102,17 @@ def test_a_second_tab_sees_the_same_annotations(disc_app, new_page):
     wait_text(second, "#rs-count", "4 of 4 regions shown · 1 excluded")
     second.locator("#rs-restore").click()
     wait_text(second, "#rs-count", "5 of 5 regions shown")
+
+
+def test_a_failed_write_is_shown_and_nothing_changes(disc_app, new_page, monkeypatch):
+    from regionscope.annotations import AnnotationStore, AnnotationWriteError
+
+    def broken_exclude(self, dataset, labels):
+        raise AnnotationWriteError(self.path, "save the change", "disk I/O error")
+
+    monkeypatch.setattr(AnnotationStore, "exclude", broken_exclude)
+    page = new_page(disc_app.url)
+    select_rows(page, [3])
+    page.locator("#rs-exclude").click()
+    wait_text(page, "#rs-notice", "NOT saved")
+    assert page.locator("#rs-count").inner_text() == "5 of 5 regions shown"

@@ -120,3 +120,17 @@ def test_table_selection_is_highlighted_in_the_plot(disc_app, new_page):
     page.wait_for_function(f"() => {PLOT}.data[0].selectedpoints && {PLOT}.data[0].selectedpoints.length === 1")
     index = page.evaluate(f"() => {PLOT}.data[0].selectedpoints[0]")
     assert page.evaluate(f"(k) => {PLOT}.data[0].customdata[k]", index) == 41
+
+
+def test_lasso_in_the_plot_selects_the_rows_inside(disc_app, new_page):
+    page = new_page(disc_app.url)
+    table = disc_app.dataset.table.set_index("label")
+    page.wait_for_function(f"() => {PLOT} && {PLOT}.data && {PLOT}.data.length === 1")
+    page.locator("#rs-plot").hover()
+    page.locator("#rs-plot .modebar-btn[data-attr='dragmode'][data-val='lasso']").click()
+    # A polygon around the points of labels 3 (317, 200) and 12 (197, 250) only, inside the axes.
+    assert tuple(table.loc[3, ["area", "intensity_mean"]].round()) == (317, 200)
+    assert tuple(table.loc[12, ["area", "intensity_mean"]].round()) == (197, 250)
+    corners = [(170, 254), (230, 254), (360, 210), (360, 185), (280, 185), (170, 235)]
+    lasso(page, [plot_point(page, x, y) for x, y in corners])
+    wait_selected(page, [3, 12])
