@@ -13,13 +13,14 @@ at once from two descriptions of the label image:
 - its *runs*: the maximal horizontal stretches of one label value (row,
   first and last column). Area, bounding box, centroid, the second-order
   moments (in closed form per run, summed exactly in integers), the convex
-  hull and the intensity statistics (``ufunc.reduceat`` over each run's
-  pixels) come from the runs;
-- shifted copies of the (densely relabelled, zero-padded) label image for
-  the two local measures, the perimeter (border pixels and their 3x3
-  configuration, as :func:`skimage.measure.perimeter` with neighbourhood 4)
-  and the Euler number (2x2 configurations with the coefficients of
-  :func:`skimage.measure.euler_number` for connectivity 2).
+  hull, the Euler number and the intensity statistics (``ufunc.reduceat``
+  over each run's pixels) come from the runs;
+- the densely relabelled, zero-padded label image and its shifted views, for
+  the perimeter (border pixels and their 3x3 configurations, as
+  :func:`skimage.measure.perimeter` with neighbourhood 4).
+
+The independent parts (perimeters, moments, hulls, intensities, Euler
+numbers) run in a few threads: numpy releases the GIL in the array work.
 
 How each value matches scikit-image's:
 
@@ -27,7 +28,9 @@ How each value matches scikit-image's:
     Integer counts and sums, exact; the centroid is the same exact sum
     divided by the same count. The perimeter is the same weighted count of
     border-pixel configurations (the weights summed in another order: equal
-    to a few ulp).
+    to a few ulp). The Euler number (scikit-image sums coefficients of 2x2
+    configurations, connectivity 2) is that of the union of the region's
+    closed pixel squares, counted on its runs (see :func:`_euler_numbers`).
 ``solidity``
     ``area / area_convex`` where scikit-image's convex hull image is the set
     of pixels whose centre lies in the closed convex hull of the corners of
@@ -39,11 +42,15 @@ How each value matches scikit-image's:
 ``axis_major_length``, ``axis_minor_length``, ``eccentricity``, ``orientation``
     From the exact integer central moments (``n * mu20``, ``n * mu11``,
     ``n * mu02``) in closed form, which is more accurate than scikit-image's
-    own floating-point moments and ``eigvalsh``. Where scikit-image's values
-    are themselves dominated by its rounding (the orientation of a region
-    symmetric about an axis or of a near-disc, the minor axis of a line of
-    pixels), no closed form can reproduce them: such regions (few in real
-    label images) are measured by scikit-image itself on their bounding box.
+    own floating-point moments and ``eigvalsh``, so that the two agree to
+    scikit-image's rounding error. Where that error decides the value (the
+    orientation of a region symmetric about an axis, where scikit-image's
+    ``mu11`` is rounding noise whose sign picks +-pi/2; the orientation of a
+    near-disc; the minor axis of a line of pixels, where its ``eigvalsh``
+    gives noise instead of 0) no closed form can reproduce it: such regions
+    (a few percent of typical label images, found with exact integer tests
+    and a margin) are measured with scikit-image's own moment functions on
+    their bounding box, as ``regionprops`` does.
 ``intensity_mean``, ``intensity_min``, ``intensity_max``
     Minimum and maximum are exact. The mean of an integer (or bool) image is
     an exact integer sum divided by the count, as numpy's; a float64 mean
@@ -215,6 +222,8 @@ def _check_inputs(labels, intensity_image, properties):
         raise NotImplementedError(f"only 2D label images; got {labels.ndim}D")
     if labels.dtype == bool or not np.issubdtype(labels.dtype, np.integer):
         raise NotImplementedError(f"labels of dtype {labels.dtype}")
+    if labels.size == 0 or labels.size >= 2**30:
+        raise NotImplementedError(f"label images of {labels.size} pixels")
     if labels.dtype == np.uint64 and labels.size and labels.max() > np.iinfo(np.int64).max:
         raise NotImplementedError("label values beyond int64")
     if isinstance(properties, str):
@@ -225,7 +234,8 @@ def _check_inputs(labels, intensity_image, properties):
         raise NotImplementedError(f"unsupported properties {unsupported}")
     if intensity_image is not None:
         intensity_image = np.asarray(intensity_image)
-        if intensity_image.ndim not in (2, 3) or intensity_image.shape[:2] != labels.shape:
+        if (intensity_image.ndim not in (2, 3) or intensity_image.shape[:2] != labels.shape
+                or intensity_image.ndim == 3 and intensity_image.shape[2] == 0):
             raise NotImplementedError(f"intensity image of shape {intensity_image.shape} for labels {labels.shape}")
         kind = intensity_image.dtype.kind
         if kind not in "biuf":
@@ -310,10 +320,11 @@ class _Runs:
         self.foreground = foreground
 
     def dense_padded(self):
-        """Dense region indices as an int32 image with a one-pixel frame of zeros."""
+        """Dense region indices (uint16 or int32) as an image with a one-pixel frame of zeros."""
         height, width = self.shape
-        padded = np.zeros((height + 2, width + 2), dtype=np.int32)
-        padded[1:-1, 1:-1] = np.repeat(self.region, self.length).reshape(height, width)
+        dtype = np.uint16 if self.n_regions < 2**16 else np.int32
+        padded = np.zeros((height + 2, width + 2), dtype=dtype)
+        padded[1:-1, 1:-1] = np.repeat(self.region.astype(dtype), self.length).reshape(height, width)
         return padded
 
     def regions(self):
@@ -324,9 +335,13 @@ class _Runs:
 class _Regions:
     """Foreground runs grouped by region, and exact integer sums per region.
 
-    ``order`` sorts the foreground runs by region, raster order within a
-    region; ``offset[k]`` is where region ``k`` (0-based) starts in that order.
-    Coordinates ``r`` and ``c`` below are local to the region's bounding box.
+    The ``run_*`` arrays describe the foreground runs sorted by region, in
+    raster order within a region (``run_index`` are their indices in
+    :class:`_Runs`); region ``k`` (0-based) has runs ``offset[k]`` to
+    ``offset[k + 1] - 1``. Per region: the bounding box (``row0``, ``col0``,
+    ``height``, ``width``), the pixel ``count`` and the sums of ``r``, ``c``,
+    ``r**2``, ``c**2`` and ``r*c`` over its pixels, in coordinates local to
+    the bounding box (int64, exact).
     """
 
     def __init__(self, runs):
@@ -376,7 +391,7 @@ def _stable_argsort(values, top):
 
 
 def _sum_squares(x):
-    """0**2 + 1**2 + ... + x**2 (0 for x < 0... x = -1 only)."""
+    """``0**2 + 1**2 + ... + x**2`` for ``x >= -1`` (0 for -1)."""
     return x * (x + 1) * (2 * x + 1) // 6
 
 
@@ -587,7 +602,8 @@ def _euler_numbers(runs, regions):
     the Euler number is the number of runs minus the number of meeting pairs.
     """
     height, width = runs.shape
-    region, row, c0, c1 = regions.run_region, regions.run_row, regions.run_c0, regions.run_c1
+    region = regions.run_region.astype(np.int64)
+    row, c0, c1 = regions.run_row, regions.run_c0, regions.run_c1
 
     def key(row, col):  # sorted like the runs: region, row, column
         return (region * (height + 2) + (row + 1)) * (width + 4) + (col + 2)
@@ -617,18 +633,24 @@ def _perimeters(runs):
     padded = runs.dense_padded()
     n = runs.n_regions
     height, width = padded.shape
-    centre = padded[1:-1, 1:-1]
     border = np.zeros(padded.shape, dtype=bool)
-    inner = border[1:-1, 1:-1]
-    np.not_equal(centre, padded[:-2, 1:-1], out=inner)
-    inner |= centre != padded[2:, 1:-1]
-    inner |= centre != padded[1:-1, :-2]
-    inner |= centre != padded[1:-1, 2:]
-    inner &= centre != 0
-    index = np.flatnonzero(border)
+    index = []
+    # In bands of rows, for the temporaries to stay in the cache.
+    band = max(1, (1 << 17) // width)
+    for top in range(1, height - 1, band):
+        bottom = min(top + band, height - 1)
+        centre = padded[top:bottom, 1:-1]
+        inner = border[top:bottom, 1:-1]
+        np.not_equal(centre, padded[top - 1:bottom - 1, 1:-1], out=inner)
+        inner |= centre != padded[top + 1:bottom + 1, 1:-1]
+        inner |= centre != padded[top:bottom, :-2]
+        inner |= centre != padded[top:bottom, 2:]
+        inner &= centre != 0
+        index.append(np.flatnonzero(border[top:bottom]) + top * width)
+    index = np.concatenate(index)
     # Region of every border pixel, 0 elsewhere: a neighbour counts when equal.
-    border_region = np.zeros(padded.size, dtype=np.int32)
     region = padded.reshape(-1)[index]
+    border_region = np.zeros(padded.size, dtype=padded.dtype)
     border_region[index] = region
     sides = np.zeros(index.size, dtype=np.uint8)
     for offset in (-width, width, -1, 1):
@@ -637,7 +659,8 @@ def _perimeters(runs):
     for offset in (-width - 1, -width + 1, width - 1, width + 1):
         corners += border_region[index + offset] == region
     score = 1 + 2 * sides + 10 * corners  # < 50 in uint8
-    counts = np.bincount(region * 4 + _PERIMETER_CLASS[score], minlength=4 * (n + 1)).reshape(n + 1, 4)
+    counts = np.bincount(region.astype(np.intp) * 4 + _PERIMETER_CLASS[score], minlength=4 * (n + 1))
+    counts = counts.reshape(n + 1, 4)
     counts = counts[1:].astype(np.float64)
     return counts[:, 1] + counts[:, 2] * _SQRT2 + counts[:, 3] * ((1 + _SQRT2) / 2)
 
@@ -647,6 +670,7 @@ def _perimeters(runs):
 
 
 def _intensity_properties(runs, regions, image, names):
+    """Per-region minimum, maximum and mean of every channel, as float64."""
     height, width = runs.shape
     multichannel = image.ndim == 3
     values = image.reshape(height * width, -1) if multichannel else image.reshape(-1)

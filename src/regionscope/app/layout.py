@@ -148,8 +148,8 @@ def table_panel():
             dcc.Input(
                 id=ID.QUERY,
                 type="text",
-                debounce=0.4,
-                placeholder="query, e.g. {area} < 1000 && {perimeter} > 200",
+                debounce=True,  # on Enter or leaving the box: a query is applied when complete
+                placeholder="query, then Enter: e.g. {area} < 1000 && {perimeter} > 200",
                 className="rs-query",
                 spellCheck=False,
             ),
