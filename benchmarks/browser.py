@@ -17,16 +17,8 @@ import time
 
 import numpy as np
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from regionscope.app.headless import CHROMIUM, CHROMIUM_ARGS, launch  # noqa: F401  (re-exported)
+
 VIEWPORT = {"width": 1600, "height": 1000}
 
 #: Installed in every page before its own scripts (``add_init_script``).
@@ -159,10 +151,6 @@ PAGE_HELPERS = r"""
 })();
 """
 
-
-def launch(playwright):
-    """Headless Debian Chromium (Playwright makes a fresh profile)."""
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
 def chromium_version(browser):
@@ -342,28 +330,31 @@ def measure_filter(page, areas, reps, *, timeout_ms=60000):
 
 
 def measure_query(page, areas, reps, *, timeout_ms=60000):
-    """Enter a query in ``#rs-query`` -> overlay replaced, from the input event.
+    """Type a query in ``#rs-query`` and press Enter -> overlay replaced, from the Enter key.
 
-    The text arrives in one trusted ``input`` event (as a paste would). The time
-    includes the input's debounce (``dcc.Input(debounce=0.4)``: the value is sent
-    0.4 s after the last keystroke; Enter does not shorten a numeric debounce).
+    The text arrives in one trusted ``input`` event (as a paste would), then
+    Enter. With ``dcc.Input(debounce=True)`` Enter sends the query at once;
+    with a numeric debounce Enter does not shorten it, and the time includes
+    the rest of the delay.
     """
     samples = []
     query = page.locator("#rs-query")
     for threshold in filter_thresholds(areas, reps):
         text = f"area > {threshold:g}"
         expected = int((areas > threshold).sum())
+        query.fill(text)
         page.evaluate(
-            "(timeout) => { const before = __rs.overlayHref(); __rs.arm('input', () => __rs.overlayHref() !== before, timeout); }",
+            "(timeout) => { const before = __rs.overlayHref(); __rs.arm('keydown', () => __rs.overlayHref() !== before, timeout); }",
             timeout_ms,
         )
-        query.fill(text)
+        query.press("Enter")
         result = page.evaluate("() => __rs.collect()")
         page.wait_for_function("(n) => document.querySelector('#rs-count').textContent.startsWith(n + ' of')", arg=expected, timeout=timeout_ms)
         ms, frame = _elapsed(result)
         samples.append({"ms": ms, "frame": frame, "query": text, "shown": expected})
         page.wait_for_timeout(150)
     query.fill("")
+    query.press("Enter")
     page.wait_for_function("() => /^(\\d+) of \\1 /.test(document.querySelector('#rs-count').textContent)", timeout=timeout_ms)
     page.wait_for_timeout(300)
     return samples
@@ -559,6 +550,91 @@ def box_select_available(page):
     )
 
 
+def _set_dragmode(page, mode):
+    """Choose a drag mode in the image's mode bar, as a user does."""
+    page.locator("#rs-graph").hover()
+    page.locator(f"#rs-graph .modebar-btn[data-attr='dragmode'][data-val='{mode}']").click()
+    page.wait_for_function("(mode) => __rs.gd()._fullLayout.dragmode === mode", arg=mode)
+
+
+def _selected_count(page):
+    return page.evaluate("() => dash_ag_grid.getApi('rs-grid').getSelectedRows().length")
+
+
+def _clear_selection(page):
+    page.evaluate("() => dash_ag_grid.getApi('rs-grid').deselectAll()")
+    page.wait_for_function("() => dash_ag_grid.getApi('rs-grid').getSelectedRows().length === 0")
+    page.wait_for_timeout(300)
+
+
+def points_in_polygon(x, y, polygon):
+    """Even-odd test of points ``(x, y)`` against a polygon ``(n, 2)`` (vectorised ray casting)."""
+    inside = np.zeros(len(x), dtype=bool)
+    xs, ys = polygon[:, 0], polygon[:, 1]
+    for i in range(len(polygon)):
+        j = i - 1
+        crosses = (ys[i] > y) != (ys[j] > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at = (xs[j] - xs[i]) * (y - ys[i]) / (ys[j] - ys[i]) + xs[i]
+        inside ^= crosses & (x < at)
+    return inside
+
+
+def measure_select(page, table, reps, *, mode="select", timeout_ms=15000, seed=2):
+    """Box (``mode="select"``) or lasso over the image -> grid rows selected, from the mouse-up.
+
+    The shape covers about an eighth of the plot's width at a random place;
+    ``expected`` counts the regions whose centroid is inside (how the app
+    selects) for a sanity check, ``got`` what the grid selected.
+    """
+    rng = np.random.default_rng(seed)
+    cx, cy, width, height = _plot_centre(page)
+    left, top = cx - width / 2, cy - height / 2
+    rows, cols = np.asarray(table["centroid-0"]), np.asarray(table["centroid-1"])
+    samples = []
+    _set_dragmode(page, mode)
+    try:
+        for _ in range(reps):
+            _clear_selection(page)
+            reset_view(page)  # the whole image (a selection can move the view, e.g. to a focused row)
+            side = width / 8 if mode == "select" else width / 6
+            for _attempt in range(50):  # a place with at least one centroid inside
+                x0 = left + rng.uniform(0.1, 0.75) * width
+                y0 = top + rng.uniform(0.1, 0.75) * height
+                if mode == "select":
+                    path = [(x0, y0), (x0 + side / 2, y0 + side / 2), (x0 + side, y0 + side)]
+                    corners = [(x0, y0), (x0 + side, y0 + side)]
+                else:  # a diamond
+                    path = [(x0 + side / 2, y0), (x0 + side, y0 + side / 2), (x0 + side / 2, y0 + side), (x0, y0 + side / 2), (x0 + side / 2, y0 + 1)]
+                    corners = path[:4]
+                data = [page.evaluate("([x, y]) => __rs.toData(x, y)", list(point)) for point in corners]
+                if mode == "select":
+                    (c0, r0), (c1, r1) = data
+                    inside = (cols >= min(c0, c1)) & (cols <= max(c0, c1)) & (rows >= min(r0, r1)) & (rows <= max(r0, r1))
+                else:
+                    inside = points_in_polygon(cols, rows, np.asarray(data))
+                if inside.any():
+                    break
+            expected = int(np.count_nonzero(inside))
+            page.mouse.move(*path[0])
+            page.mouse.down()
+            for point in path[1:]:
+                page.mouse.move(*point, steps=4)
+            page.evaluate(
+                "(timeout) => __rs.arm('mouseup', () => dash_ag_grid.getApi('rs-grid').getSelectedRows().length > 0, timeout)",
+                timeout_ms,
+            )
+            page.mouse.up()
+            result = page.evaluate("() => __rs.collect()")
+            ms, frame = _elapsed(result)
+            page.wait_for_timeout(200)
+            samples.append({"ms": ms, "frame": frame, "expected": expected, "got": _selected_count(page)})
+    finally:
+        _clear_selection(page)
+        _set_dragmode(page, "pan")
+    return samples
+
+
 def run_interactions(page, labels, table, reps, *, sort=True, say=print):
     """Every timed interaction on a loaded page, in an order that keeps them independent.
 
@@ -593,4 +669,13 @@ def run_interactions(page, labels, table, reps, *, sort=True, say=print):
     reset_view(page)
     results["pan"] = measure_pan(page, reps)
     results["box_select_available"] = box_select_available(page)
+    if results["box_select_available"]:
+        reset_view(page)
+        for mode, key in (("select", "box_select"), ("lasso", "lasso_select")):
+            say(f"    {key} ...")
+            try:
+                results[key] = measure_select(page, table, reps, mode=mode)
+            except Exception as exc:  # noqa: BLE001 - a feature in progress must not sink the run
+                results[key] = []
+                results[key + "_error"] = f"{type(exc).__name__}: {exc}"[:500]
     return results

@@ -180,13 +180,20 @@ def bench_size(
     image_path, labels_path = write_data(folder, image, labels)
     say(f"  {name}: {side}x{side}, {n_regions} regions generated in {result['generate_seconds']:.1f} s; preparing in the server process ...")
 
-    server = ServerProcess(image_path, labels_path, reps=prep_reps, serve=True, stderr_path=folder / "server.log")
+    # The timed runs of the preparation parts in one process, the server in a fresh one: so that
+    # the server's memory figures are those of a server that prepared the dataset once.
+    timing = prepare_only(image_path, labels_path, reps=prep_reps, stderr_path=folder / "timing.log") if prep_reps else {}
+    server = ServerProcess(image_path, labels_path, reps=0, serve=True, stderr_path=folder / "server.log")
     try:
-        info = server.info
+        info = dict(server.info)
+        for key in ("parts", "parts_peak_rss"):
+            if key in timing:
+                info[key] = timing[key]
         result["url"] = server.url
         result["server"] = {k: v for k, v in info.items() if k != "url"}
         parts = info.get("parts", {})
-        prepare_runs = list(parts.get("runs", {}).get("prepare_total", [])) + [info["open_files_seconds"]]
+        prepare_runs = list(parts.get("runs", {}).get("prepare_total", [])) + [info["open_files_seconds"], timing.get("open_files_seconds")]
+        prepare_runs = [run for run in prepare_runs if run is not None]
         result["prepare_seconds"] = _median(prepare_runs)
         result["prepare_runs"] = prepare_runs
         say(f"  {name}: preparation {result['prepare_seconds']:.2f} s (median of {len(prepare_runs)}); loading the page ...")
@@ -198,6 +205,7 @@ def bench_size(
             outcome = web.load_page(browser, server.url, keep=keep)
             if keep:
                 outcome, context, page = outcome
+            outcome["loadavg"] = load_average()
             loads.append(outcome)
             say(f"    load {rep + 1}/{load_reps}: {outcome['ms'] and outcome['ms'] / 1000:.2f} s")
         result["loads"] = [{k: v for k, v in load.items() if k != "responses"} for load in loads]
@@ -313,7 +321,10 @@ def measured_value(size_result, key):
         samples = interactions.get("zoom", []) + interactions.get("pan", [])
         return web.summary(samples)["median"]
     if key == "box_select":
-        return NOT_IMPLEMENTED
+        if not interactions.get("box_select_available"):
+            return NOT_IMPLEMENTED
+        samples = interactions.get("box_select", []) + interactions.get("lasso_select", [])
+        return web.summary(samples)["median"]
     return med(key)
 
 
@@ -364,6 +375,13 @@ def format_report(results):
     meta = results["meta"]
     lines.append(f"regionscope benchmark {meta['date']}  ({'QUICK, reduced sizes' if meta['quick'] else 'full sizes'})")
     lines.append(f"machine: {meta['cpu_model']}, {meta['nproc']} cores, {meta['ram_gb']:.1f} GB RAM; {meta['chromium']}")
+    source = meta.get("source") or {}
+    if source.get("commit"):
+        dirty = f", with uncommitted changes in {len(source['src_changes'])} src file(s)" if source.get("src_changes") else ""
+        lines.append(f"source: commit {source['commit']}{dirty}")
+    if meta.get("loadavg_at_start"):
+        end = meta.get("loadavg_at_end") or ["?"]
+        lines.append(f"load average (1 min) at start {meta['loadavg_at_start'][0]:.2f}, at end {end[0]}: other work on the machine skews the times")
     sizes = results.get("sizes", {})
     for name, size in sizes.items():
         lines.append(f"size ({name}): {size['side']}x{size['side']} image, {size['n_regions']} regions")
@@ -412,7 +430,7 @@ def format_report(results):
         inter = size.get("interactions") or {}
         if inter:
             bits = []
-            for key in ("filter", "query", "hover", "sort", "click_row", "zoom", "pan"):
+            for key in ("filter", "query", "hover", "sort", "click_row", "zoom", "pan", "box_select", "lasso_select"):
                 if key in inter:
                     s = web.summary(inter[key])
                     f = web.summary(inter[key], "frame")
@@ -421,7 +439,15 @@ def format_report(results):
                         continue
                     bits.append(f"{key} {s['median']:.0f} [{s['min']:.0f}-{s['max']:.0f}] (+frame {f['median']:.0f})")
             lines.append("  interactions, median [min-max] ms: " + "; ".join(bits))
-            lines.append(f"  box/lasso select: {NOT_IMPLEMENTED} (no select/lasso mode in the figure)")
+            if not inter.get("box_select_available"):
+                lines.append(f"  box/lasso select: {NOT_IMPLEMENTED} (no select/lasso mode in the figure)")
+            else:
+                for key in ("box_select", "lasso_select"):
+                    if inter.get(key + "_error"):
+                        lines.append(f"  {key}: failed: {inter[key + '_error']}")
+                    elif inter.get(key):
+                        pairs = ", ".join(f"{s['got']}/{s['expected']}" for s in inter[key])
+                        lines.append(f"  {key}: rows selected / regions with centroid inside: {pairs}")
         m = size["server_memory"]
         lines.append(
             f"  server RSS (MB): after imports {mb(m['baseline_rss']):.0f}, peak while preparing {mb(m['prepare_peak_rss']):.0f}, "
@@ -470,9 +496,65 @@ def format_report(results):
     return lines
 
 
+def format_markdown(results):
+    """The target table and the old-design comparison as Markdown (for docs/performance.md)."""
+    names = list(results.get("sizes", {}))
+    sizes = results["sizes"]
+    header = ["measure"]
+    for name in names:
+        header += [f"target ({name})", f"({name}) {sizes[name]['side']}², {sizes[name]['n_regions']:,} regions", ""]
+    head = "| " + " | ".join(header) + " |"
+    lines = [head, "|---|" + "---:|---:|:---:|" * len(names)]
+    for row in results["evaluation"]:
+        cells = []
+        for name in names:
+            cell = row["sizes"].get(name, {})
+            verdict = cell.get("verdict", "")
+            verdict = "" if verdict == NOT_IMPLEMENTED else f"**{verdict}**" if verdict == "FAIL" else verdict
+            cells += [_limit(cell.get("limit"), row["unit"]).replace("<=", "≤"), _fmt(cell.get("value"), row["unit"]), verdict]
+        lines.append(f"| {row['title']} | " + " | ".join(cells) + " |")
+    if results.get("old_design"):
+        lines += ["", "| regions, image | old: prepare | regionscope: prepare | ratio | old: page load | regionscope: page load | ratio | old: newPlot | old: figure JSON |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for item in results["old_design"]:
+            old = item["old"]
+            lines.append(
+                f"| {item['n_regions']:,}, {item['side']}² | {old['prepare']['total']:.2f} s | {item['regionscope_prepare_with_encodings']:.2f} s | "
+                f"{item['prepare_ratio']:.3f} | {old['render']['load_ms'] / 1000:.2f} s | {item['regionscope']['load_seconds']:.2f} s | "
+                f"{item['load_ratio']:.2f} | {old['render']['render_ms'] / 1000:.2f} s | {old['render']['figure_json_bytes'] / 1e6:.1f} MB |"
+            )
+    return lines
+
+
 # ---------------------------------------------------------------------------
 # Machine description
 # ---------------------------------------------------------------------------
+
+
+def load_average():
+    """The 1, 5 and 15 minute load averages (other work on the machine skews every time)."""
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return None
+
+
+def source_state():
+    """The commit measured and whether src/ had uncommitted changes (others edit concurrently)."""
+    def git(*args):
+        try:
+            return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    import regionscope
+
+    package = Path(regionscope.__file__).resolve().parent
+    if REPO not in package.parents:
+        # Benchmarking another copy of the package (PYTHONPATH=...): say which one.
+        marker = package.parent.parent / "COMMIT"
+        return {"package": str(package), "commit": marker.read_text().strip() if marker.exists() else None, "src_changes": []}
+    changed = git("status", "--porcelain", "--", "src")
+    return {"package": str(package), "commit": git("rev-parse", "--short", "HEAD"), "src_changes": changed.splitlines() if changed else []}
 
 
 def machine_info(browser=None):
@@ -484,14 +566,16 @@ def machine_info(browser=None):
                 break
     except OSError:
         pass
+    from importlib import metadata
+
     versions = {}
-    for module in ("regionscope", "dash", "dash_ag_grid", "plotly", "skimage", "numpy", "scipy", "PIL", "playwright"):
+    for distribution in ("regionscope", "dash", "dash-ag-grid", "plotly", "scikit-image", "numpy", "scipy", "pillow", "playwright"):
         try:
-            imported = __import__(module)
-            versions[module] = getattr(imported, "__version__", "?")
-        except Exception:  # noqa: BLE001
-            versions[module] = None
+            versions[distribution] = metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            versions[distribution] = None
     return {
+        "loadavg_at_start": load_average(),
         "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "cpu_model": cpu,
@@ -500,6 +584,7 @@ def machine_info(browser=None):
         "python": platform.python_version(),
         "platform": platform.platform(),
         "versions": versions,
+        "source": source_state(),
     }
 
 
@@ -523,6 +608,9 @@ def write_results(results, folder=RESULTS):
     text = json.dumps(results, default=json_default, indent=1)
     path.write_text(text)
     (folder / "latest.json").write_text(text)
+    if results.get("evaluation"):
+        markdown = "\n".join(format_markdown(results) + [""] + ["```"] + format_report(results) + ["```", ""])
+        path.with_suffix(".md").write_text(markdown)
     return path
 
 

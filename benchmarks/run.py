@@ -7,7 +7,7 @@ of the first view, measures the old one-trace-per-region design on smaller data
 for comparison, prints the issue's target table with PASS/FAIL and writes
 everything as JSON to ``benchmarks/results/`` (gitignored).
 
-Options: ``--quick`` (small sizes, few repetitions, about a minute),
+Options: ``--quick`` (small sizes, few repetitions, about 1.5 minutes),
 ``--sizes a,b`` (which of the issue's sizes), ``--reps N`` (runs per
 interaction), ``--no-old``, ``--no-memory``. See ``--help``.
 """
@@ -27,14 +27,14 @@ from benchmarks.synthetic import QUICK_SIZES, SIZES  # noqa: E402
 
 #: Full run: old design sizes (image side, regions) and the memory sweep's extra points.
 OLD_SIZES = ((1024, 1_000), (2048, 3_000))
-MEMORY_POINTS = ((1024, 2_500), (2048, 50_000), (4096, 10_000))
+MEMORY_POINTS = ((1024, 2_500), (2048, 10_000), (2048, 50_000), (4096, 10_000), (4096, 50_000))
 #: Repetitions per size in a full run: (interaction runs, page loads, preparation runs).
 FULL_REPS = {"a": (11, 5, 3), "b": (9, 3, 2)}
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="regionscope performance benchmark")
-    parser.add_argument("--quick", action="store_true", help="small sizes and few repetitions (a minute or so)")
+    parser.add_argument("--quick", action="store_true", help="small sizes and few repetitions (about 1.5 minutes)")
     parser.add_argument("--sizes", default="a,b", help="comma-separated sizes to run: a (2048², 10k regions), b (4096², 50k)")
     parser.add_argument("--reps", type=int, default=None, help="runs per interaction (default 11 for a, 9 for b; 5 quick)")
     parser.add_argument("--load-reps", type=int, default=None, help="cold page loads per size")
@@ -98,22 +98,10 @@ def main(argv=None):
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    # Memory points from the main runs too (same measurement: peak of read + prepare in the server process).
-    for size in results["sizes"].values():
-        memory = size["server_memory"]
-        results["memory_sweep"].append(
-            {
-                "side": size["side"],
-                "n_regions": size["n_regions"],
-                "seconds": size["server"]["open_files_seconds"],
-                "baseline_rss": memory["baseline_rss"],
-                "prepare_peak_rss": memory["prepare_peak_rss"],
-                "prepared_rss": memory["prepared_rss"],
-            }
-        )
     results["memory_sweep"].sort(key=lambda row: (row["side"], row["n_regions"]))
     results["evaluation"] = harness.evaluate(results)
     results["meta"]["elapsed_seconds"] = time.perf_counter() - started
+    results["meta"]["loadavg_at_end"] = harness.load_average()
     print()
     print("\n".join(harness.format_report(results)))
     path = harness.write_results(results, args.out)

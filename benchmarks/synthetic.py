@@ -131,15 +131,21 @@ def cheap_table(image, labels):
     Returns
     -------
     dict of ndarray
-        ``label``, ``area`` (int64) and ``intensity_mean`` (float64), by label.
+        ``label``, ``area`` (int64), ``intensity_mean``, ``centroid-0`` (row) and
+        ``centroid-1`` (column) (float64), by label.
     """
     n = int(labels.max())
     flat = labels.ravel()
     area = np.bincount(flat, minlength=n + 1)
     total = np.bincount(flat, weights=image.ravel().astype(np.float64), minlength=n + 1)
+    rows, cols = np.indices(labels.shape, dtype=np.float64)
+    row_sum = np.bincount(flat, weights=rows.ravel(), minlength=n + 1)
+    col_sum = np.bincount(flat, weights=cols.ravel(), minlength=n + 1)
     present = np.flatnonzero(area[1:] > 0) + 1
     return {
         "label": present,
         "area": area[present],
         "intensity_mean": total[present] / area[present],
+        "centroid-0": row_sum[present] / area[present],
+        "centroid-1": col_sum[present] / area[present],
     }

@@ -8,11 +8,10 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from regionscope.app.headless import launch
 from regionscope.app.registry import DatasetRegistry
 from regionscope.app.server import BackgroundServer, create_app, open_default
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 OUT = Path(__file__).parent / "images" / "explorer.png"
 
 
@@ -27,7 +26,7 @@ def main():
     registry = DatasetRegistry()
     dataset = open_default(registry)
     with BackgroundServer(create_app(dataset, registry)) as server, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 820})
         page.goto(server.url)
         page.wait_for_function("() => { const g = document.querySelector('#rs-graph .js-plotly-plot');"

@@ -14,19 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from regionscope.app.headless import CHROMIUM, CHROMIUM_ARGS, launch
 from regionscope.app.registry import DatasetRegistry
 from regionscope.app.server import BackgroundServer, create_app, open_default
 
-CHROMIUM = os.environ.get("REGIONSCOPE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 #: Label values of the synthetic discs: non-sequential on purpose.
@@ -58,7 +49,7 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium) or set REGIONSCOPE_CHROMIUM")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
 

@@ -615,6 +615,7 @@ def register_clientside_callbacks(app):
         Input(ID.PLOT_LOG, "value"),
         Input(ID.OVERLAY_COLORS, "data"),
         Input(ID.GRID, "selectedRows"),
+        Input(ID.PLOT_BOX, "open"),
         State(ID.DATASET, "data"),
     )
     clientside(

@@ -43,6 +43,7 @@ class ID(StrEnum):
     PLANE_ROW = "rs-plane-row"
 
     # Feature plot
+    PLOT_BOX = "rs-plot-box"  # the collapsible feature-plot panel
     PLOT = "rs-plot"
     PLOT_X = "rs-plot-x"
     PLOT_Y = "rs-plot-y"

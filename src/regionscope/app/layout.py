@@ -137,7 +137,7 @@ def plot_panel():
         className="rs-plot",
         config={"displaylogo": False, "modeBarButtonsToRemove": ["autoScale2d", "toImage"], "doubleClick": "reset"},
     )
-    return html.Details(open=True, className="rs-plot-box", children=[html.Summary("Feature plot"), toolbar, plot])
+    return html.Details(id=ID.PLOT_BOX, open=True, className="rs-plot-box", children=[html.Summary("Feature plot"), toolbar, plot])
 
 
 def table_panel():

@@ -15,6 +15,10 @@
 
   const GRID_ID = "rs-grid";
   const MAX_CACHED_MAPS = 4;
+  // The overlay is painted at most this many pixels per side: painting and
+  // encoding a 4096² overlay on every filter costs 3-4x more, for outlines the
+  // screen shows at well under 2048 px anyway. Hover uses the full-size index.
+  const MAX_PAINT_SIDE = 2048;
 
   const state = {
     labelMaps: new Map(), // label-map url -> decoded {index, boundary, width, height}
@@ -67,6 +71,20 @@
     return boundary;
   }
 
+  /* The index the overlay is painted from: nearest-sampled to MAX_PAINT_SIDE, with its outlines. */
+  function paintableCopy(index, w, h, outline) {
+    const step = Math.ceil(Math.max(w, h) / MAX_PAINT_SIDE);
+    if (step <= 1) return {index, width: w, height: h, boundary: boundaryOf(index, w, h, outline)};
+    const pw = Math.ceil(w / step);
+    const ph = Math.ceil(h / step);
+    const small = new Uint32Array(pw * ph);
+    for (let y = 0; y < ph; y++) {
+      const row = y * step * w;
+      for (let x = 0; x < pw; x++) small[y * pw + x] = index[row + x * step];
+    }
+    return {index: small, width: pw, height: ph, boundary: boundaryOf(small, pw, ph, Math.max(1, Math.round(outline / step)))};
+  }
+
   async function decodeLabelMap(labelMap) {
     const cached = state.labelMaps.get(labelMap.url);
     if (cached) return cached;
@@ -84,7 +102,7 @@
     for (let p = 0, q = 0; p < index.length; p++, q += 4) {
       index[p] = rgba[q] | (rgba[q + 1] << 8) | (rgba[q + 2] << 16);
     }
-    const decoded = {index, boundary: boundaryOf(index, w, h, labelMap.outline || 1), width: w, height: h};
+    const decoded = {index, width: w, height: h, paint: paintableCopy(index, w, h, labelMap.outline || 1)};
     state.labelMaps.set(labelMap.url, decoded);
     while (state.labelMaps.size > MAX_CACHED_MAPS) {
       state.labelMaps.delete(state.labelMaps.keys().next().value);
@@ -131,7 +149,7 @@
 
   /* visible[i]: 0 hidden, 1 shown, 2 shown and selected (white outline, light fill). */
   function drawOverlay(decoded, palette, visible, mode) {
-    const {index, boundary, width, height} = decoded;
+    const {index, boundary, width, height} = decoded.paint;
     const picture = new ImageData(width, height);
     const px = picture.data;
     const rgb = palette.rgb;
@@ -480,8 +498,11 @@
       },
 
       /* The feature plot: the shown rows, coloured like the overlay; selected rows stand out. */
-      composePlot: function (rows, x, y, log, colors, selected, dataset) {
+      composePlot: async function (rows, x, y, log, colors, selected, open, dataset) {
         if (!rows || !x || !y) return noUpdate();
+        if (open === false) return noUpdate(); // drawn when the panel is opened
+        // Let the image's overlay go first: the plot is the slower redraw.
+        await new Promise((resolve) => setTimeout(resolve, 40));
         const histogram = y === "(histogram)";
         const palette = colors ? paletteOf(colors) : null;
         const xs = new Array(rows.length);

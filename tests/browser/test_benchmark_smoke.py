@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
@@ -49,25 +49,19 @@ def test_synthetic_data_is_deterministic_and_complete():
     assert len(table["label"]) == 40 and (table["area"] > 0).all()
 
 
-def test_benchmark_end_to_end(tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_benchmark_end_to_end(browser, tmp_path):
+    # `browser`: the browser suite's Chromium (one Playwright per test process).
     from benchmarks import harness, old_design
-    from benchmarks.browser import launch
     from benchmarks.server_worker import ENCODE_PARTS, PREPARE_PARTS
     from benchmarks.synthetic import make_synthetic
 
     messages = []
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            size = harness.bench_size(
-                "a", 512, 300, browser=browser, workdir=tmp_path, reps=1, load_reps=1, prep_reps=1, say=messages.append
-            )
-            image, labels = make_synthetic(256, 30, seed=1)
-            old = old_design.bench(browser, image, labels, reps=1, folder=tmp_path / "old-site")
-            meta = harness.machine_info(browser)
-        finally:
-            browser.close()
+    size = harness.bench_size(
+        "a", 512, 300, browser=browser, workdir=tmp_path, reps=1, load_reps=1, prep_reps=1, say=messages.append
+    )
+    image, labels = make_synthetic(256, 30, seed=1)
+    old = old_design.bench(browser, image, labels, reps=1, folder=tmp_path / "old-site")
+    meta = harness.machine_info(browser)
 
     # The server ran on loopback in its own process and is gone now.
     address = urlsplit(size["url"])
