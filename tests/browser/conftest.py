@@ -6,7 +6,6 @@ Every test gets a fresh page; when it ends, its screenshot is saved under
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 from pathlib import Path
