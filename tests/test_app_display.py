@@ -295,3 +295,14 @@ def test_display_step_keeps_planes_under_the_largest_side():
     assert display_step((MAX_DISPLAY_SIDE, 10)) == 1
     assert display_step((3, MAX_DISPLAY_SIDE + 1, 10)) == 2
     assert display_step((10, 3 * MAX_DISPLAY_SIDE)) == 3
+
+
+def test_visible_window_from_relayout_data():
+    from regionscope.app.display import visible_window
+
+    shape = (100, 200)
+    assert visible_window(None, shape) is None
+    assert visible_window({"xaxis.autorange": True}, shape) is None
+    assert visible_window({"xaxis.range[0]": 9.5, "xaxis.range[1]": 19.5, "yaxis.range[0]": 29.5, "yaxis.range[1]": 19.5}, shape, margin=0) == (20, 30, 10, 20)
+    assert visible_window({"xaxis.range": [-50, 500], "yaxis.range": [150, -10]}, shape, margin=0) == (0, 100, 0, 200)
+    assert visible_window({"xaxis.range": [300, 400], "yaxis.range": [10, 0]}, shape) is None  # outside the image

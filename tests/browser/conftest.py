@@ -118,6 +118,20 @@ def new_page(browser, request, console_errors):
     assert console_errors == [], f"errors in the browser console: {console_errors}"
 
 
+def park(*pages):
+    """Screenshot pages and leave them before their server stops.
+
+    A page left open on a stopped server logs failed callbacks (any relayout or
+    hover calls the server), which the console check would report.
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for page in pages:
+        if page.url.startswith("http"):
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"parked-{page.url}")
+            page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+            page.goto("about:blank")
+
+
 def wait_until_ready(page, timeout=20_000):
     """Wait until the image, the overlay and the grid rows are on the page."""
     page.wait_for_function(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DISC_CENTERS, DISC_LABELS, discs, serve, wait_until_ready
+from conftest import DISC_CENTERS, DISC_LABELS, discs, park, serve, wait_until_ready
 from pagetools import choose_option, overlay_picture, row_selector, type_query, wait_overlay_labels, wait_text
 
 pytestmark = pytest.mark.browser
@@ -68,6 +68,7 @@ def test_assign_classes_by_button_and_key_then_filter_and_colour(new_page):
             page.wait_for_timeout(100)
         assert got == expected
     finally:
+        park(page)
         served.server.stop()
 
 
@@ -82,6 +83,7 @@ def test_classes_survive_reload_and_server_restart(new_page):
     page.reload()
     wait_until_ready(page)
     assert class_cell(page, 12) == "dividing"
+    park(page)
     served.server.stop()
     # A new server on the same workspace and the same data (same content hash).
     restarted = serve(image, labels, name="discs", workspace=served.workspace)
@@ -90,6 +92,7 @@ def test_classes_survive_reload_and_server_restart(new_page):
         assert class_cell(second, 12) == "dividing"
         wait_text(second, "#rs-class-bar", "dividing (1)")
     finally:
+        park(second)
         restarted.server.stop()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import DISC_LABELS, discs, serve, wait_until_ready
+from conftest import DISC_LABELS, discs, park, serve, wait_until_ready
 from pagetools import choose_option, labels_drawn, row_selector, wait_overlay_labels, wait_text
 from PIL import Image
 
@@ -216,4 +216,37 @@ def test_large_planes_are_sent_at_a_stride_and_hover_still_finds_regions(monkeyp
         hover_pixel(page, 64, 40)  # the centre of label 12, in full-resolution coordinates
         wait_text(page, "#rs-hover-info", "label 12")
     finally:
+        park(page)
         served.server.stop()
+
+
+def test_zooming_into_a_large_plane_shows_full_resolution_pixels(monkeypatch, new_page):
+    import base64
+    import io
+
+    from regionscope.app import display
+
+    monkeypatch.setattr(display, "MAX_DISPLAY_SIDE", 64)  # the 96 x 128 discs: sent every 2nd pixel
+    image, labels = discs()
+    image = (image.astype(np.int32) + (np.indices(image.shape).sum(axis=0) % 2) * 30).astype(np.uint8)  # a 1-px checker
+    served = serve(image, labels, name="fine detail")
+    try:
+        page = new_page(served.url)
+        graph = "document.querySelector('#rs-graph .js-plotly-plot')"
+        assert page.evaluate(f"() => {graph}.data.length") == 2
+        page.evaluate(f"() => Plotly.relayout({graph}, {{'xaxis.range': [20.5, 60.5], 'yaxis.range': [50.5, 20.5]}})")
+        page.wait_for_function(f"() => {graph}.data.length === 3", timeout=10_000)
+        detail = page.evaluate(f"() => {{ const d = {graph}.data[2]; return [d.source, d.x0, d.y0]; }}")
+        picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(detail[0].split(",", 1)[1]))).convert("L"))
+        row0, col0 = detail[2], detail[1]
+        limits = display.image_limits(served.dataset.image)
+        expected = display.display_plane(served.dataset.image, limits)[row0 : row0 + picture.shape[0], col0 : col0 + picture.shape[1]]
+        assert picture.shape[0] >= 30 and picture.shape[1] >= 40
+        assert np.array_equal(picture, expected)  # every pixel, not every 2nd
+        # Back to the whole view: the strided picture alone again.
+        page.evaluate(f"() => Plotly.relayout({graph}, {{'xaxis.autorange': true, 'yaxis.autorange': true}})")
+        page.wait_for_function(f"() => {graph}.data.length === 2", timeout=10_000)
+    finally:
+        park(page)
+        served.server.stop()
+

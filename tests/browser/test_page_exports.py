@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import discs, serve, wait_until_ready
+from conftest import discs, park, serve
 from pagetools import row_selector, type_query, wait_overlay_labels, wait_text
 from test_classes import add_class, select_rows
 
@@ -65,6 +65,7 @@ def test_exports_are_read_back(new_page, tmp_path):
         png = download(page, "#rs-export-view", tmp_path)
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     finally:
+        park(page)
         served.server.stop()
 
 
@@ -86,6 +87,7 @@ def test_a_saved_session_reopens_the_same_state(new_page, tmp_path):
         open_export(page)
         session_file = download(page, "#rs-export-session", tmp_path)
     finally:
+        park(page)
         served.server.stop()
     session = read_session(session_file)
     assert session["excluded"] == [3]
@@ -105,4 +107,5 @@ def test_a_saved_session_reopens_the_same_state(new_page, tmp_path):
         assert reopened.evaluate("() => dash_ag_grid.getApi('rs-grid').getRowNode('41').data.class") == "debris"
         expected = sorted(int(v) for v in dataset.table.query("area > 150 and label != 3").label)
         assert wait_overlay_labels(reopened, labels, expected) == expected
+        park(reopened)
     assert json.loads(session_file.read_text())["regionscope_session"] == 1

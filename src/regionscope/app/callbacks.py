@@ -265,6 +265,47 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         }
         return shown, label_map
 
+    full_planes = SmallCache(size=2)
+
+    @app.callback(
+        Output(ID.DETAIL, "data"),
+        Input(ID.GRAPH, "relayoutData"),
+        State(ID.DATASET, "data"),
+        State(ID.PLANE, "value"),
+        State(ID.CHANNEL, "value"),
+        prevent_initial_call=True,
+    )
+    def show_detail(relayout, store, plane, channel):
+        # Planes over MAX_DISPLAY_SIDE are sent at a stride; zoomed in far
+        # enough, the visible window is sent again at full resolution.
+        dataset = _dataset_or_default(store)
+        if display.display_step(dataset.shape) == 1:
+            return no_update
+        if relayout and any(key.endswith("autorange") for key in relayout):
+            return None
+        window = display.visible_window(relayout, dataset.shape[-2:])
+        if window is None:
+            return no_update
+        row0, row1, col0, col1 = window
+        if max(row1 - row0, col1 - col0) > display.MAX_DISPLAY_SIDE:
+            return None
+        plane = int(np.clip(plane or 0, 0, dataset.n_planes - 1))
+        channel = channel if channel is not None else display.COMPOSITE
+
+        def full_plane():
+            channel_limits = limits.get(dataset.id, lambda: display.image_limits(dataset.image))
+            return display.display_plane(dataset.image, channel_limits, plane, channel)
+
+        shown = full_planes.get((dataset.id, plane, channel), full_plane)
+        return {
+            "dataset": dataset.id,
+            "plane": plane,
+            "channel": channel,
+            "x0": col0,
+            "y0": row0,
+            "source": display.encode_picture(np.ascontiguousarray(shown[row0:row1, col0:col1])),
+        }
+
     def _dataset_or_default(store):
         try:
             return dataset_of(store)
@@ -506,6 +547,9 @@ def register_clientside_callbacks(app):
         Input(ID.OVERLAY, "data"),
         Input(ID.HIGHLIGHT, "data"),
         Input(ID.OPACITY, "value"),
+        Input(ID.DETAIL, "data"),
+        State(ID.PLANE, "value"),
+        State(ID.CHANNEL, "value"),
         prevent_initial_call=True,
     )
     clientside(

@@ -216,3 +216,48 @@ def display_step(shape):
         ``(..., Y, X)``.
     """
     return max(1, int(np.ceil(max(shape[-2:]) / MAX_DISPLAY_SIDE)))
+
+
+def visible_window(relayout, shape, *, margin=0.1):
+    """The part of a plane a zoomed view shows, from a Plotly ``relayoutData``.
+
+    Parameters
+    ----------
+    relayout : dict or None
+        ``{"xaxis.range[0]": ..., "xaxis.range[1]": ..., "yaxis.range[0]": ..., ...}``
+        (or ``"xaxis.range": [a, b]``); x is the column, y the row.
+    shape : (int, int)
+        ``(rows, cols)`` of the plane.
+    margin : float
+        Extra fraction of the window on each side, so a little panning needs no new crop.
+
+    Returns
+    -------
+    (row0, row1, col0, col1) or None
+        Pixel bounds (end exclusive), clipped to the plane; None when the
+        relayout holds no complete ranges (e.g. an autorange back to the whole view).
+    """
+    if not relayout:
+        return None
+
+    def axis_range(axis):
+        if f"{axis}.range" in relayout:
+            return relayout[f"{axis}.range"]
+        if f"{axis}.range[0]" in relayout and f"{axis}.range[1]" in relayout:
+            return [relayout[f"{axis}.range[0]"], relayout[f"{axis}.range[1]"]]
+        return None
+
+    x_range, y_range = axis_range("xaxis"), axis_range("yaxis")
+    if x_range is None or y_range is None:
+        return None
+    rows, cols = shape
+    bounds = []
+    for (low, high), size in ((sorted(y_range), rows), (sorted(x_range), cols)):
+        pad = (high - low) * margin
+        start = int(np.clip(np.floor(low - pad + 0.5), 0, size))
+        stop = int(np.clip(np.ceil(high + pad + 0.5), 0, size))
+        bounds.append((start, stop))
+    (row0, row1), (col0, col1) = bounds
+    if row1 <= row0 or col1 <= col0:
+        return None
+    return row0, row1, col0, col1

@@ -16,6 +16,7 @@ class ID(StrEnum):
     PICTURE = "rs-picture"  # the shown plane's image as a data URL
     OVERLAY = "rs-overlay"  # the overlay picture drawn in the browser
     HIGHLIGHT = "rs-highlight"  # outline shapes of the focused region and the zoom to it
+    DETAIL = "rs-detail"  # full-resolution crop of the zoomed window (planes sent at a stride)
     DATASET = "rs-dataset"  # {"id": dataset id} of this browser tab
     LABEL_MAP = "rs-label-map"  # label-index PNG of the shown plane + its geometry
     OVERLAY_COLORS = "rs-overlay-colors"  # colour per region (by table position)

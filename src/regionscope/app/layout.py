@@ -308,6 +308,7 @@ def build_layout(dataset_id, session=None):
         dcc.Store(id=ID.PICTURE),
         dcc.Store(id=ID.OVERLAY),
         dcc.Store(id=ID.HIGHLIGHT),
+        dcc.Store(id=ID.DETAIL),
         dcc.Store(id=ID.DATASET, data={"id": dataset_id}, storage_type="session"),
         dcc.Store(id=ID.LABEL_MAP),
         dcc.Store(id=ID.OVERLAY_COLORS),

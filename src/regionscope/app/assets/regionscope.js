@@ -333,7 +333,7 @@
       },
 
       /* The figure from its parts; the only writer of the figure (see callbacks.py). */
-      composeFigure: function (skeleton, picture, colors, overlay, highlight, opacity) {
+      composeFigure: function (skeleton, picture, colors, overlay, highlight, opacity, detail, plane, channel) {
         if (!skeleton) return noUpdate();
         const id = skeleton.dataset;
         const base = skeleton.figure;
@@ -357,7 +357,13 @@
           layout.xaxis = Object.assign({}, base.layout.xaxis, {range: state.zoom.x, uirevision: state.zoom.id});
           layout.yaxis = Object.assign({}, base.layout.yaxis, {range: state.zoom.y, uirevision: state.zoom.id});
         }
-        return {data: [image, colorbar], layout};
+        const data = [image, colorbar];
+        const sameView = detail && detail.plane === (plane || 0) && String(detail.channel) === String(channel ?? "composite");
+        if (detail && detail.dataset === id && sameView) {
+          // Full-resolution pixels of the zoomed window, above the strided picture.
+          data.push(Object.assign({}, base.data[0], {source: detail.source, x0: detail.x0, y0: detail.y0, dx: 1, dy: 1, name: "detail"}));
+        }
+        return {data, layout};
       },
 
       showHover: function (hoverData, columns) {
