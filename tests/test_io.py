@@ -651,3 +651,15 @@ def test_check_same_shape_with_files(tmp_path):
         check_same_shape(image, labels)
     assert "mask.png" in str(info.value) and "img.tif" in str(info.value)
     assert "(3, 10, 12)" in str(info.value) and "(10, 12)" in str(info.value)
+
+
+def test_load_labels_for_reads_and_checks_the_shape(tmp_path):
+    from regionscope.io import InputFileError, load_image, load_labels_for
+
+    np.save(tmp_path / "image.npy", np.zeros((6, 7), np.uint8))
+    np.save(tmp_path / "fits.npy", np.ones((6, 7), np.int32))
+    np.save(tmp_path / "other.npy", np.ones((6, 8), np.int32))
+    image = load_image(tmp_path / "image.npy")
+    assert load_labels_for(image, tmp_path / "fits.npy").data.shape == (6, 7)
+    with pytest.raises(InputFileError, match="other.npy"):
+        load_labels_for(image, tmp_path / "other.npy")

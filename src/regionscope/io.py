@@ -105,6 +105,7 @@ __all__ = [
     "check_same_shape",
     "has_channel_axis",
     "load_image",
+    "load_labels_for",
     "load_labels",
     "read_image",
     "read_labels",
@@ -415,6 +416,32 @@ def read_labels(path: str | os.PathLike, *, axes: str | None = None) -> np.ndarr
         Non-negative integers, shape ``(Y, X)`` or ``(Z, Y, X)``.
     """
     return load_labels(path, axes=axes).data
+
+
+def load_labels_for(image: ImageData, path, *, axes=None) -> ImageData:
+    """Read the label image of ``image`` and check that it fits pixel for pixel.
+
+    Parameters
+    ----------
+    image : ImageData
+        The image the labels were made from.
+    path : str or os.PathLike
+    axes : str or None
+        As in :func:`load_labels`.
+
+    Returns
+    -------
+    ImageData
+        The labels, shape ``image.spatial_shape``.
+
+    Raises
+    ------
+    InputFileError
+        As :func:`load_labels` and :func:`check_same_shape`.
+    """
+    labels = load_labels(path, axes=axes)
+    check_same_shape(image, labels)
+    return labels
 
 
 def check_same_shape(image: ImageData, labels: ImageData) -> None:

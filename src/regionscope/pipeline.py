@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from regionscope.io import check_same_shape, load_image, load_labels
+from regionscope.io import load_image, load_labels_for
 from regionscope.measurement import measure
 from regionscope.segmentation import SegmentationError, segment
 
@@ -77,9 +77,7 @@ def measure_files(image_path, labels_path=None, *, properties=None, segmentation
                 raise SegmentationError(f"{image.source or image_path}: {exc}") from exc
             step("segmented")
         else:
-            label_data = load_labels(labels_path)
-            check_same_shape(image, label_data)
-            labels = label_data.data
+            labels = load_labels_for(image, labels_path).data
             step("read labels")
         table = measure(
             image.data,

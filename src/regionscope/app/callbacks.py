@@ -436,13 +436,12 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         running=[(Output(ID.UPLOAD_LABELS, "className"), "rs-upload rs-busy", "rs-upload")],
     )
     def open_uploaded_labels(contents, filename, store):
-        from regionscope.io import check_same_shape, load_labels
+        from regionscope.io import load_labels_for
 
         current = _dataset_or_default(store)
         try:
             path = decode_upload(contents, filename, upload_folder)
-            labels = load_labels(path)
-            check_same_shape(current.image, labels)
+            labels = load_labels_for(current.image, path)
             dataset = registry.open(current.image, labels.data, name=current.name)
         except RegionscopeError as exc:
             return no_update, notice(f"Could not use the label mask: {exc}")

@@ -91,18 +91,14 @@ class DatasetRegistry:
         """
         from pathlib import Path
 
-        from regionscope.io import check_same_shape, load_image, load_labels
+        from regionscope.io import load_image, load_labels_for
 
         segmentation = dict(segmentation or {})
         name = name or Path(image_path).name
 
         def recipe():
             image = load_image(image_path)
-            labels = None
-            if labels_path is not None:
-                label_data = load_labels(labels_path)
-                check_same_shape(image, label_data)
-                labels = label_data.data
+            labels = None if labels_path is None else load_labels_for(image, labels_path).data
             return prepare_dataset(image, labels, name=name, segmentation=segmentation)
 
         dataset = recipe()

@@ -92,7 +92,7 @@ def as_image_data(image, *, channel_names=None, name=None):
 
 def open_default(registry, image=None, labels=None, *, segmentation=None, channel_names=None, name=None):
     """Prepare the dataset a server starts with: the given data, or the coins sample."""
-    from regionscope.io import check_same_shape, load_labels
+    from regionscope.io import load_labels_for
     from regionscope.samples import coins
 
     if image is None:
@@ -110,9 +110,7 @@ def open_default(registry, image=None, labels=None, *, segmentation=None, channe
     label_array = None
     if labels is not None:
         if isinstance(labels, (str, Path)):
-            label_data = load_labels(labels)
-            check_same_shape(image_data, label_data)
-            label_array = label_data.data
+            label_array = load_labels_for(image_data, labels).data
         else:
             import numpy as np
 
