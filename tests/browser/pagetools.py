@@ -53,6 +53,23 @@ def hover_pixel(page, row, col):
     page.mouse.move(x, y, steps=4)
 
 
+def hover_until(page, row, col, text, attempts=20):
+    """Hover a pixel until the hover strip says ``text``.
+
+    A hand keeps moving; a test moves once. A single move can land while the
+    figure is being redrawn (Plotly drops that hover), so move again until it
+    shows, as a person would.
+    """
+    for _ in range(attempts):
+        hover_pixel(page, row, col)
+        try:
+            wait_text(page, "#rs-hover-info", text, timeout=500)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: try again
+            continue
+    wait_text(page, "#rs-hover-info", text, timeout=1_000)
+
+
 def click_pixel(page, row, col):
     x, y = screen_point(page, row, col)
     page.mouse.click(x, y)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import serve
-from pagetools import click_pixel, hover_pixel
+from pagetools import click_pixel, hover_until
 
 pytestmark = pytest.mark.browser
 
@@ -43,13 +43,8 @@ def test_hover_names_the_region_under_every_sampled_pixel(dense_app, new_page):
     points = np.concatenate([boundary[rng.choice(len(boundary), 25, replace=False)], rng.integers((0, 0), labels.shape, (10, 2))])
     wrong = []
     for row, col in points:
-        hover_pixel(page, int(row), int(col))
         expected = int(labels[row, col])
-        page.wait_for_function(
-            "(label) => document.querySelector('#rs-hover-info').innerText.split(/\\s+/).join(' ').includes('label ' + label)",
-            arg=expected,
-            timeout=5_000,
-        )
+        hover_until(page, int(row), int(col), f"label {expected}")
         if hovered_label(page) != expected:
             wrong.append((int(row), int(col), expected, hovered_label(page)))
     assert wrong == []

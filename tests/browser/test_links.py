@@ -13,7 +13,7 @@ from pagetools import (
     choose_option,
     click_pixel,
     highlight_paths,
-    hover_pixel,
+    hover_until,
     labels_drawn,
     overlay_picture,
     row_selector,
@@ -75,8 +75,7 @@ def test_hover_inside_a_region_shows_it_and_lights_its_row(disc_app, new_page, l
     page = new_page(disc_app.url)
     row, col = CENTER[label]
     # Off-centre, far from the outline: hover must work anywhere inside.
-    hover_pixel(page, row + RADIUS[label] // 3, col - RADIUS[label] // 3)
-    wait_text(page, "#rs-hover-info", f"label {label}")
+    hover_until(page, row + RADIUS[label] // 3, col - RADIUS[label] // 3, f"label {label}")
     page.wait_for_selector(row_selector(label) + ".rs-hovered", timeout=5_000)
     assert page.locator("#rs-grid .ag-row.rs-hovered").count() >= 1
     hovered = page.locator("#rs-grid .ag-center-cols-container .ag-row.rs-hovered").first.get_attribute("row-id")
@@ -132,8 +131,7 @@ def test_choose_hover_columns(disc_app, new_page):
     page = new_page(disc_app.url)
     choose_option(page, "rs-hover-columns", "perimeter")
     row, col = CENTER[12]
-    hover_pixel(page, row, col)
-    wait_text(page, "#rs-hover-info", "perimeter")
+    hover_until(page, row, col, "perimeter")
     perimeter = disc_app.dataset.table.set_index("label").loc[12, "perimeter"]
     assert f"{perimeter:.4g}" in page.locator("#rs-hover-info").inner_text()
 
@@ -197,3 +195,20 @@ def test_filled_regions_and_opacity(disc_app, new_page):
     page.wait_for_function(
         "() => Math.abs(document.querySelector('#rs-graph .js-plotly-plot').layout.images[0].opacity - 0.5) < 1e-6"
     )
+
+
+def test_the_users_zoom_survives_filtering_and_recolouring(disc_app, new_page):
+    from pagetools import screen_point
+
+    page = new_page(disc_app.url)
+    x, y = screen_point(page, 40, 50)
+    page.mouse.move(x, y)
+    page.mouse.wheel(0, -60)
+    page.wait_for_timeout(1_000)  # Plotly commits a scroll zoom after a short pause
+    zoomed = axis_ranges(page)
+    assert zoomed[0][1] - zoomed[0][0] < 127
+    type_query(page, "area > 150")
+    wait_text(page, "#rs-count", "4 of 5 regions shown")
+    choose_option(page, "rs-colormap", "Plasma")
+    page.wait_for_timeout(500)
+    assert axis_ranges(page) == zoomed

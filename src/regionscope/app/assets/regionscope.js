@@ -31,6 +31,7 @@
     shift: false, // whether Shift was held when the last drag began
     gates: [], // gates of the shown dataset: [{x, y, kind, ...}]
     plotSelection: null, // the feature plot's last box/lasso/range, as a gate
+    appliedZoom: null, // id of the last zoom-to-row request applied
   };
 
   function noUpdate() {
@@ -282,6 +283,39 @@
     return "gate: " + parts.join(" and ");
   }
 
+  /* The user's own zoom and pan of a graph, kept across redraws.
+
+     Dash redraws a graph with Plotly.react and a new figure; Plotly keeps the
+     user's zoom only for changes it recorded as GUI edits, and scroll zoom is
+     not recorded (seen: every filter put the view back). So each graph's view
+     is watched here and written into the next figure. */
+  const userViews = {}; // graph id -> {revision, x, y} while the user has zoomed or panned
+
+  function watchView(graphId) {
+    const gd = document.querySelector("#" + graphId + " .js-plotly-plot");
+    if (!gd || !gd.on || gd.rsWatched) return;
+    gd.rsWatched = true;
+    gd.on("plotly_relayout", (event) => {
+      if (!event) return;
+      if (event["xaxis.autorange"] || event["yaxis.autorange"]) {
+        delete userViews[graphId];
+      } else if ("xaxis.range[0]" in event || "xaxis.range" in event || "yaxis.range[0]" in event) {
+        const full = gd._fullLayout;
+        userViews[graphId] = {revision: gd.layout.uirevision, x: full.xaxis.range.slice(), y: full.yaxis.range.slice()};
+      }
+    });
+  }
+
+  /* Put the user's view (if any, for this revision) into a layout about to be drawn. */
+  function keepView(graphId, layout) {
+    watchView(graphId);
+    const view = userViews[graphId];
+    if (!view || view.revision !== layout.uirevision) return layout;
+    layout.xaxis = Object.assign({}, layout.xaxis, {range: view.x, autorange: false});
+    layout.yaxis = Object.assign({}, layout.yaxis, {range: view.y, autorange: false});
+    return layout;
+  }
+
   /* The drag mode the user chose in a graph's mode bar: a redraw must not reset it. */
   function currentDragmode(graphId, fallback) {
     // gd.layout.dragmode is ours from the last redraw or the user's mode-bar choice;
@@ -347,16 +381,14 @@
         const layout = Object.assign({}, base.layout, {
           images: [layer], shapes: [], dragmode: currentDragmode("rs-graph", base.layout.dragmode),
         });
-        if (highlight && highlight.dataset === id) {
-          layout.shapes = highlight.shapes;
-          if (highlight.zoom) state.zoom = Object.assign({dataset: id}, highlight.zoom);
+        if (highlight && highlight.dataset === id) layout.shapes = highlight.shapes;
+        const zoom = highlight && highlight.dataset === id ? highlight.zoom : null;
+        if (zoom && zoom.id !== state.appliedZoom) {
+          // A zoom to a row, once per request; from then on it is the user's view.
+          state.appliedZoom = zoom.id;
+          userViews["rs-graph"] = {revision: layout.uirevision, x: zoom.x, y: zoom.y};
         }
-        if (state.zoom && state.zoom.dataset === id) {
-          // A new uirevision per zoom request: Plotly applies these ranges once,
-          // then keeps the user's own panning and zooming.
-          layout.xaxis = Object.assign({}, base.layout.xaxis, {range: state.zoom.x, uirevision: state.zoom.id});
-          layout.yaxis = Object.assign({}, base.layout.yaxis, {range: state.zoom.y, uirevision: state.zoom.id});
-        }
+        keepView("rs-graph", layout);
         const data = [image, colorbar];
         const sameView = detail && detail.plane === (plane || 0) && String(detail.channel) === String(channel ?? "composite");
         if (detail && detail.dataset === id && sameView) {
@@ -538,7 +570,7 @@
           };
         return {
           data: [trace],
-          layout: {
+          layout: keepView("rs-plot", {
             margin: {l: 55, r: 10, t: 10, b: 40},
             xaxis: {title: {text: x}, type: logs.includes("x") ? "log" : "linear"},
             yaxis: {title: {text: histogram ? "regions" : y}, type: logs.includes("y") && !histogram ? "log" : "linear"},
@@ -547,7 +579,7 @@
             selectionrevision: [dataset && dataset.id, x, y, logs.join()].join("|"),
             plot_bgcolor: "#fafbfc",
             showlegend: false,
-          },
+          }),
         };
       },
 
