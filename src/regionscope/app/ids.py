@@ -27,7 +27,6 @@ class ID(StrEnum):
     FOCUS = "rs-focus"  # {"label": int, "source": "table" | "image"}
     FILTER_APPLIED = "rs-filter-applied"  # written when the grid re-filters
     FOCUS_SHOWN = "rs-focus-shown"  # written when the grid shows the focused row
-    MESSAGE = "rs-message"  # user-facing notice (upload errors, ...)
 
     # Image panel
     GRAPH = "rs-graph"
