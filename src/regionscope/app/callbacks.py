@@ -357,7 +357,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         except RegionscopeError as exc:
             return None, str(exc), "rs-query rs-invalid"
         labels = dataset.label_values[mask]
-        return {"dataset": dataset.id, "labels": labels.tolist()}, "", "rs-query"
+        return {"dataset": dataset.id, "labels": labels.tolist(), "text": text.strip()}, "", "rs-query"
 
     @app.callback(
         Output(ID.PLANE, "value", allow_duplicate=True),
@@ -687,10 +687,18 @@ def register_clientside_callbacks(app):
         State(ID.DATASET, "data"),
         prevent_initial_call=True,
     )
+    clientside("planeLabel", Output(ID.PLANE_LABEL, "children"), Input(ID.PLANE, "value"), Input(ID.PLANE, "max"))
+    clientside(
+        "toggleHelp",
+        Output(ID.HELP, "hidden"),
+        Input(ID.HELP_OPEN, "n_clicks"),
+        Input(ID.HELP_CLOSE, "n_clicks"),
+        prevent_initial_call=True,
+    )
     clientside(
         "listFilters",
         Output(ID.ACTIVE_FILTERS, "children"),
-        Input(ID.QUERY, "value"),
+        Input(ID.QUERY_RESULT, "data"),
         Input(ID.GRID, "filterModel"),
         Input(ID.GATES, "data"),
         Input(ID.EXCLUDED, "data"),

@@ -33,15 +33,63 @@ def column_defs(table):
         definition = {"field": column, "headerName": column, "headerTooltip": column}
         if kind in "iuf":
             definition["filter"] = "agNumberColumnFilter"
+            definition["filterParams"] = NUMBER_FILTER
             definition["type"] = "rightAligned"
             if kind == "f":
                 definition["valueFormatter"] = FLOAT_FORMAT
         else:
             definition["filter"] = "agTextColumnFilter"
+        definition["width"] = column_width(column, table[column])
         if column == "label":
-            definition.update({"pinned": "left", "width": 110, "sort": "asc"})
+            definition.update({"pinned": "left", "sort": "asc"})
         definitions.append(definition)
     return definitions
+
+
+#: Number filters start at "≥": typing 500 under ``area`` keeps regions of
+#: area 500 and more (AG Grid's default, "equals", almost always shows none).
+NUMBER_FILTER = {
+    "defaultOption": "greaterThanOrEqual",
+    "filterOptions": ["greaterThanOrEqual", "lessThanOrEqual", "greaterThan", "lessThan", "equals", "notEqual", "inRange", "blank", "notBlank"],
+    "maxNumConditions": 2,
+}
+#: Pixels per character of the grid's font, and room for the header's sort and
+#: menu icons and the cell padding.
+CHAR_WIDTH = 7.5
+HEADER_EXTRA = 48
+CELL_EXTRA = 34
+#: Column widths in pixels: wide enough for a typed filter value, narrow enough
+#: that several columns fit; longer header names wrap (``wrapHeaderText``).
+MIN_WIDTH, MAX_WIDTH = 104, 190
+
+
+def column_width(name, values):
+    """A column's width in pixels, from its header and its longest shown value.
+
+    Computed here rather than by the grid's ``autoSize``: that measures only
+    the rows rendered at the moment it runs, so widths differed between loads
+    (every column 200 px when it ran before the rows arrived).
+
+    Parameters
+    ----------
+    name : str
+    values : pandas.Series
+
+    Returns
+    -------
+    int
+    """
+    sample = values.dropna()
+    if len(sample) > 2000:
+        sample = sample.iloc[:: len(sample) // 2000]
+    if values.dtype.kind == "f":
+        finite = sample[np.isfinite(sample.to_numpy(dtype=float))]
+        longest = max((len(f"{v:.4g}") for v in finite), default=1)
+    else:
+        longest = max((len(str(v)) for v in sample), default=1)
+    header = min(len(name), 18)  # longer names wrap onto a second header line
+    width = max(header * CHAR_WIDTH + HEADER_EXTRA, longest * CHAR_WIDTH + CELL_EXTRA)
+    return int(np.clip(np.ceil(width), MIN_WIDTH, MAX_WIDTH))
 
 
 def row_data(table):

@@ -41,6 +41,7 @@ class ID(StrEnum):
     CHANNEL_ROW = "rs-channel-row"
     PLANE = "rs-plane"
     PLANE_ROW = "rs-plane-row"
+    PLANE_LABEL = "rs-plane-label"  # "z 16 / 31" beside the slider
 
     # Feature plot
     PLOT_BOX = "rs-plot-box"  # the collapsible feature-plot panel
@@ -93,4 +94,6 @@ class ID(StrEnum):
     MIN_SIZE = "rs-min-size"
     FILL_HOLES = "rs-fill-holes"
     SEGMENT = "rs-segment"
-    HELP = "rs-help"
+    HELP = "rs-help"  # the "How to use" dialog
+    HELP_OPEN = "rs-help-open"
+    HELP_CLOSE = "rs-help-close"

@@ -83,14 +83,20 @@ def image_panel():
                 style={"display": "none"},
             ),
             html.Div(
-                control(
-                    "z",
-                    html.Div(
-                        dcc.Slider(id=ID.PLANE, min=0, max=1, step=1, value=0, marks=None, tooltip={"placement": "bottom"}),
-                        style={"width": "16rem"},
+                [
+                    control(
+                        "z",
+                        html.Div(
+                            # The plane number is written beside the slider (rs-plane-label), not
+                            # in the slider's tooltip: that one was drawn zero-sized under the image.
+                            dcc.Slider(id=ID.PLANE, min=0, max=1, step=1, value=0, marks=None),
+                            style={"width": "16rem"},
+                        ),
                     ),
-                ),
+                    html.Span(id=ID.PLANE_LABEL, className="rs-plane-label"),
+                ],
                 id=ID.PLANE_ROW,
+                className="rs-plane-row",
                 style={"display": "none"},
             ),
             control("Show on hover", dcc.Dropdown(id=ID.HOVER_COLUMNS, multi=True, style={"minWidth": "18rem"})),
@@ -171,7 +177,15 @@ def table_panel():
         rowData=[],
         columnDefs=[],
         getRowId=ROW_ID,
-        defaultColDef={"sortable": True, "filter": True, "floatingFilter": True, "resizable": True, "minWidth": 90},
+        defaultColDef={
+            "sortable": True,
+            "filter": True,
+            "floatingFilter": True,
+            "resizable": True,
+            "minWidth": 90,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+        },
         dashGridOptions={
             "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": True, "enableClickSelection": False},
             "isExternalFilterPresent": {"function": "rsExternalFilterPresent()"},
@@ -179,9 +193,11 @@ def table_panel():
             "animateRows": False,
             "suppressColumnVirtualisation": False,
             "tooltipShowDelay": 300,
+            "rowHeight": 30,
+            "headerHeight": 34,
+            "floatingFiltersHeight": 34,
         },
         rowClassRules={"rs-hovered": "rsIsHovered(params)", "rs-focused": "rsIsFocused(params)"},
-        columnSize="autoSize",
         style={"height": "100%", "width": "100%"},
     )
     active = html.Div(id=ID.ACTIVE_FILTERS, className="rs-active-filters")
@@ -283,12 +299,27 @@ def export_panel():
     )
 
 
-def help_panel():
-    """The "How to use" panel."""
-    return html.Details(
+def help_dialog():
+    """The "How to use" dialog: over the page, so opening it moves nothing; Close or Esc hides it."""
+    return html.Div(
         id=ID.HELP,
-        className="rs-details",
-        children=[html.Summary("How to use"), dcc.Markdown(HELP_TEXT, className="rs-help")],
+        className="rs-modal",
+        role="dialog",
+        **{"aria-modal": "true", "aria-labelledby": "rs-help-title"},
+        hidden=True,
+        children=html.Div(
+            className="rs-modal-box",
+            children=[
+                html.Div(
+                    className="rs-modal-head",
+                    children=[
+                        html.H2("How to use", id="rs-help-title"),
+                        html.Button("Close", id=ID.HELP_CLOSE, className="rs-button", title="close (Esc)"),
+                    ],
+                ),
+                dcc.Markdown(HELP_TEXT, className="rs-help"),
+            ],
+        ),
     )
 
 
@@ -330,15 +361,20 @@ def build_layout(dataset_id, session=None):
             html.H1("regionscope"),
             html.Span(id=ID.DATASET_NAME, className="rs-dataset-name"),
             html.Div(id=ID.NOTICE, className="rs-notice", role="status"),
+            html.Button("How to use", id=ID.HELP_OPEN, className="rs-button rs-help-open"),
         ],
     )
+    # Data and Export open in a strip above the views and push them down; the
+    # views shrink (each scrolls inside its own panel) and nothing overlaps.
+    tools = html.Div(className="rs-tools", children=[data_panel(), export_panel()])
     page = html.Div(
         className="rs-app",
         children=[
             *stores,
             header,
+            tools,
             html.Main(className="rs-main", children=[image_panel(), table_panel()]),
-            html.Footer(className="rs-footer", children=[data_panel(), export_panel(), help_panel()]),
+            help_dialog(),
         ],
     )
     if session:

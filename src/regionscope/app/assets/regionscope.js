@@ -275,6 +275,30 @@
     return true;
   }
 
+  const FILTER_WORDS = {
+    equals: "=", notEqual: "≠", lessThan: "<", lessThanOrEqual: "≤", greaterThan: ">",
+    greaterThanOrEqual: "≥", contains: "contains", notContains: "does not contain",
+    startsWith: "starts with", endsWith: "ends with", blank: "is blank", notBlank: "is not blank",
+  };
+
+  /* One condition of an AG Grid column filter in words: "area ≥ 500". */
+  function describeCondition(column, condition) {
+    const type = condition.type;
+    if (type === "inRange") return `${column} in [${condition.filter}, ${condition.filterTo}]`;
+    if (type === "blank" || type === "notBlank") return `${column} ${FILTER_WORDS[type]}`;
+    const value = condition.filterType === "text" ? JSON.stringify(condition.filter) : condition.filter;
+    return `${column} ${FILTER_WORDS[type] || type} ${value}`;
+  }
+
+  /* A column's filter model in words, conditions joined by and/or. */
+  function describeColumnFilter(column, model) {
+    if (model && Array.isArray(model.conditions)) {
+      const joiner = (model.operator || "AND").toLowerCase();
+      return model.conditions.map((c) => describeCondition(column, c)).join(` ${joiner} `);
+    }
+    return describeCondition(column, model || {});
+  }
+
   function describeGate(gate) {
     const digits = (v) => Number(v.toPrecision(3));
     if (gate.lasso) return `gate: lasso on ${gate.x} × ${gate.y}`;
@@ -611,13 +635,28 @@
         return Object.assign({}, gates, {[id]: kept});
       },
 
+      /* "z 16 / 31": the shown plane, counted from 1 as in Fiji and the file's own numbering. */
+      planeLabel: function (plane, max) {
+        return `z ${(plane || 0) + 1} / ${(max || 0) + 1}`;
+      },
+
+      /* The "How to use" dialog: shown by its button, hidden by Close (Esc: below). */
+      toggleHelp: function () {
+        const triggered = window.dash_clientside.callback_context.triggered;
+        const opened = triggered.some((t) => t.prop_id.startsWith("rs-help-open"));
+        return !opened;
+      },
+
       /* Every active filter, in words; gates can be removed here. */
-      listFilters: function (query, filterModel, gates, excluded, dataset) {
+      /* Only what applies is listed: a query with a mistake is not (its error shows by the box). */
+      listFilters: function (queryResult, filterModel, gates, excluded, dataset) {
         const id = dataset && dataset.id;
         const chips = [];
-        if (query && query.trim()) chips.push(html("Span", {className: "rs-chip", children: "query: " + query}));
-        for (const column of Object.keys(filterModel || {})) {
-          chips.push(html("Span", {className: "rs-chip", children: "column filter: " + column}));
+        if (queryResult && queryResult.dataset === id && queryResult.text) {
+          chips.push(html("Span", {className: "rs-chip", children: "query: " + queryResult.text}));
+        }
+        for (const [column, model] of Object.entries(filterModel || {})) {
+          chips.push(html("Span", {className: "rs-chip", children: describeColumnFilter(column, model)}));
         }
         ((gates && gates[id]) || []).forEach((gate, k) => {
           chips.push(html("Span", {
@@ -655,6 +694,13 @@
       event.target.dispatchEvent(plain);
     }
   }, true);
+
+  /* Esc closes the "How to use" dialog. */
+  window.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const help = document.getElementById("rs-help");
+    if (help && !help.hidden) window.dash_clientside.set_props("rs-help", {hidden: true});
+  });
 
   /* Number keys 1-9 give the selected regions that class (not while typing). */
   window.addEventListener("keydown", (event) => {
