@@ -75,6 +75,7 @@ def register_annotation_callbacks(app, annotations, dataset_of):
     @app.callback(
         Output(ID.EXCLUDED, "data", allow_duplicate=True),
         Output(ID.NOTICE, "children", allow_duplicate=True),
+        Output(ID.GRID, "selectedRows", allow_duplicate=True),
         Input(ID.EXCLUDE, "n_clicks"),
         Input(ID.RESTORE, "n_clicks"),
         State(ID.GRID, "selectedRows"),
@@ -83,6 +84,7 @@ def register_annotation_callbacks(app, annotations, dataset_of):
     )
     def change_exclusions(_exclude, _restore, selected, store):
         dataset = dataset_of(store)
+        selection = no_update
         try:
             if ctx.triggered_id == ID.RESTORE:
                 annotations.restore_all(dataset.id)
@@ -90,12 +92,13 @@ def register_annotation_callbacks(app, annotations, dataset_of):
             else:
                 labels = selected_labels(selected)
                 if not labels:
-                    return no_update, notice("Select rows to exclude first (tick them, or box/lasso in the image).")
+                    return no_update, notice("Select rows to exclude first (tick them, or box/lasso in the image)."), no_update
                 annotations.exclude(dataset.id, labels)
                 message = f"Excluded {len(labels)} region{'s' if len(labels) != 1 else ''}."
+                selection = {"ids": []}  # excluded regions leave the selection too
         except RegionscopeError as exc:
-            return no_update, notice(str(exc))
-        return excluded_state(annotations, dataset), notice(message, error=False)
+            return no_update, notice(str(exc)), no_update
+        return excluded_state(annotations, dataset), notice(message, error=False), selection
 
     @app.callback(
         Output(ID.CLASSES, "data", allow_duplicate=True),
@@ -127,7 +130,7 @@ def register_annotation_callbacks(app, annotations, dataset_of):
         State(ID.DATASET, "data"),
         prevent_initial_call=True,
     )
-    def assign_class(_buttons, key, _clear, selected, classes_store, store):
+    def assign_class(_buttons, key, clear_clicks, selected, classes_store, store):
         trigger = ctx.triggered_id
         if isinstance(trigger, dict):
             if not any(item.get("value") for item in ctx.triggered):
@@ -137,8 +140,12 @@ def register_annotation_callbacks(app, annotations, dataset_of):
             name = class_for_key(classes_store, int((key or {}).get("key", 0)))
             if name is None:
                 return no_update, no_update
-        else:
+        elif trigger == ID.CLASS_CLEAR and clear_clicks:
             name = None
+        else:
+            # The class buttons were redrawn with none left (another dataset):
+            # Dash names no trigger then. Nothing was asked, so nothing is said.
+            return no_update, no_update
         labels = selected_labels(selected)
         if not labels:
             return no_update, notice("Select regions first, then choose their class.")
@@ -148,4 +155,5 @@ def register_annotation_callbacks(app, annotations, dataset_of):
         except RegionscopeError as exc:
             return no_update, notice(str(exc))
         what = f"'{name}'" if name else "no class"
-        return classes_state(annotations, dataset), notice(f"{len(labels)} region(s) set to {what}.", error=False)
+        regions = "region" if len(labels) == 1 else "regions"
+        return classes_state(annotations, dataset), notice(f"{len(labels)} {regions} set to {what}.", error=False)

@@ -126,6 +126,24 @@ def decode_upload(contents, filename, folder):
     return path
 
 
+def upload_message(exc, path, filename):
+    """The message of an error about an uploaded file, naming the user's file, never the server's copy.
+
+    Parameters
+    ----------
+    exc : Exception
+    path : pathlib.Path or None
+        Where the upload was saved (None when it failed before).
+    filename : str
+        The name the file had on the user's machine.
+    """
+    message = str(exc)
+    if path is not None:
+        for server_name in (str(path), str(path.parent), path.name):
+            message = message.replace(server_name, filename)
+    return message
+
+
 def register_callbacks(app, registry, *, default_dataset_id, upload_folder, annotations):
     """Attach the explorer's callbacks to ``app``.
 
@@ -390,7 +408,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
     )
     def outline_focus(focus, plane, zoom, store):
         dataset = _dataset_or_default(store)
-        highlight = {"dataset": dataset.id, "shapes": [], "zoom": None}
+        highlight = {"dataset": dataset.id, "label": focus["label"] if focus else None, "shapes": [], "zoom": None}
         row = dataset.row_of(focus["label"]) if focus else None
         if row is None:
             return highlight
@@ -406,9 +424,13 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
                 highlight["zoom"] = {"id": f"{focus['label']}-{focus.get('time')}", "x": x_range, "y": y_range}
         return highlight
 
+    # Each upload callback also empties its dcc.Upload: a component whose
+    # contents did not change fires no callback, so the same file chosen again
+    # (after a refusal, say) would otherwise be ignored without a word.
     @app.callback(
         Output(ID.DATASET, "data", allow_duplicate=True),
         Output(ID.NOTICE, "children", allow_duplicate=True),
+        Output(ID.UPLOAD_IMAGE, "contents"),
         Input(ID.UPLOAD_IMAGE, "contents"),
         State(ID.UPLOAD_IMAGE, "filename"),
         State(ID.METHOD, "value"),
@@ -419,16 +441,21 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         running=[(Output(ID.UPLOAD_IMAGE, "className"), "rs-upload rs-busy", "rs-upload")],
     )
     def open_uploaded_image(contents, filename, method, objects, min_size, fill_holes):
+        if contents is None:
+            return no_update, no_update, no_update  # emptied by this callback
+        path = None
         try:
             path = decode_upload(contents, filename, upload_folder)
             dataset = registry.open_files(path, name=filename, segmentation=segmentation_options(method, objects, min_size, fill_holes))
         except RegionscopeError as exc:
-            return no_update, notice(f"Could not open the image: {exc}")
-        return {"id": dataset.id}, notice(f"Opened {filename}: {len(dataset.table)} regions found by segmentation.", error=False)
+            return no_update, notice(f"Could not open the image: {upload_message(exc, path, filename)}"), None
+        found = f"{len(dataset.table)} region{'' if len(dataset.table) == 1 else 's'}"
+        return {"id": dataset.id}, notice(f"Opened {filename}: {found} found by segmentation.", error=False), None
 
     @app.callback(
         Output(ID.DATASET, "data", allow_duplicate=True),
         Output(ID.NOTICE, "children", allow_duplicate=True),
+        Output(ID.UPLOAD_LABELS, "contents"),
         Input(ID.UPLOAD_LABELS, "contents"),
         State(ID.UPLOAD_LABELS, "filename"),
         State(ID.DATASET, "data"),
@@ -438,14 +465,18 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
     def open_uploaded_labels(contents, filename, store):
         from regionscope.io import load_labels_for
 
+        if contents is None:
+            return no_update, no_update, no_update  # emptied by this callback
         current = _dataset_or_default(store)
+        path = None
         try:
             path = decode_upload(contents, filename, upload_folder)
             labels = load_labels_for(current.image, path)
             dataset = registry.open(current.image, labels.data, name=current.name)
         except RegionscopeError as exc:
-            return no_update, notice(f"Could not use the label mask: {exc}")
-        return {"id": dataset.id}, notice(f"Opened {filename} as the labels of {current.name}: {len(dataset.table)} regions.", error=False)
+            return no_update, notice(f"Could not use the label mask: {upload_message(exc, path, filename)}"), None
+        found = f"{len(dataset.table)} region{'' if len(dataset.table) == 1 else 's'}"
+        return {"id": dataset.id}, notice(f"Opened {filename} as the labels of {current.name}: {found}.", error=False), None
 
     @app.callback(
         Output(ID.DATASET, "data", allow_duplicate=True),

@@ -48,6 +48,16 @@ def export_labels_of(dataset, scope, rows, class_name, assignments):
     return table["label"].tolist()
 
 
+def nothing_to_export(rows, class_name):
+    """What to tell a user whose export would be an empty file."""
+    of_class = f" of class '{class_name}'" if class_name else ""
+    if rows == "selected":
+        return f"No region{of_class} is selected: select regions (tick rows, or box/lasso), or export the shown ones."
+    if rows == "visible":
+        return f"No shown region{of_class}: every region is filtered out; clear or loosen the filters first."
+    return f"No region{of_class} to export."
+
+
 def file_stem(dataset):
     """A file-name stem for a dataset's exports."""
     stem = Path(dataset.name.split(" ")[0]).stem or "regions"
@@ -82,6 +92,8 @@ def register_export_callbacks(app, annotations, dataset_of):
         try:
             assignments = annotations.assignments(dataset.id)
             labels = export_labels_of(dataset, scope, rows or "visible", class_name, assignments)
+            if not labels:
+                return no_update, notice(nothing_to_export(rows or "visible", class_name))
             folder = Path(tempfile.mkdtemp(prefix="regionscope-export-"))
             if ctx.triggered_id == ID.EXPORT_LABELS:
                 path = folder / f"{file_stem(dataset)}-labels.tif"

@@ -199,6 +199,28 @@
     return current.palette.labels[i - 1];
   }
 
+  /* Whether a region is drawn in the overlay on screen (true until the overlay is known). */
+  function regionShown(label) {
+    const current = state.current;
+    if (label === null || label === undefined || !current) return true;
+    const i = current.palette.indexOf.get(label);
+    return Boolean(i && current.visible[i]);
+  }
+
+  /* Rows (i + 1) that have pixels in the shown plane's label map, computed once per map. */
+  function rowsInPlane(decoded, nRows) {
+    if (decoded.present && decoded.present.length === nRows + 1) return decoded.present;
+    const present = new Uint8Array(nRows + 1);
+    const index = decoded.index;
+    for (let p = 0; p < index.length; p++) present[index[p]] = 1;
+    decoded.present = present;
+    return present;
+  }
+
+  function notify(text) {
+    window.dash_clientside.set_props("rs-notice", {children: html("Span", {className: "rs-error", children: text})});
+  }
+
   function gridApi() {
     try {
       return window.dash_ag_grid.getApi(GRID_ID);
@@ -405,7 +427,9 @@
         const layout = Object.assign({}, base.layout, {
           images: [layer], shapes: [], dragmode: currentDragmode("rs-graph", base.layout.dragmode),
         });
-        if (highlight && highlight.dataset === id) layout.shapes = highlight.shapes;
+        // The focus outline shows only while its region does: not once it is
+        // excluded or filtered out (the overlay is redrawn then, and so is this).
+        if (highlight && highlight.dataset === id && regionShown(highlight.label)) layout.shapes = highlight.shapes;
         const zoom = highlight && highlight.dataset === id ? highlight.zoom : null;
         if (zoom && zoom.id !== state.appliedZoom) {
           // A zoom to a row, once per request; from then on it is the user's view.
@@ -450,8 +474,12 @@
         const test = selectionTest(selectedData);
         if (!test || !rows || !rows.length) return noUpdate();
         const [rowKey, colKey] = centroidColumns(rows[0]);
+        // In a stack, only regions that have pixels in the shown plane can be drawn around.
+        const current = state.current;
+        const present = current && "centroid-2" in rows[0] ? rowsInPlane(current.decoded, current.palette.labels.length) : null;
         const ids = new Set(state.shift ? selectedLabels(selected).map(String) : []);
         for (const row of rows) {
+          if (present && !present[current.palette.indexOf.get(row.label) || 0]) continue;
           if (test(row[colKey], row[rowKey])) ids.add(row.label + "");
         }
         return {ids: Array.from(ids)};
@@ -611,6 +639,7 @@
       selectInPlot: function (selectedData, rows, selected, x, y) {
         const histogram = y === "(histogram)";
         const gate = gateFromSelection(selectedData, x, y, histogram);
+        if (!selectedData) state.plotSelection = null; // the selection was cleared (double-click)
         if (!gate || !rows) return noUpdate();
         state.plotSelection = gate;
         const ids = new Set(state.shift ? selectedLabels(selected).map(String) : []);
@@ -620,7 +649,11 @@
 
       keepGate: function (_clicks, gates, dataset) {
         const id = dataset && dataset.id;
-        if (!id || !state.plotSelection) return noUpdate();
+        if (!id) return noUpdate();
+        if (!state.plotSelection) {
+          notify("Draw a box or lasso in the feature plot first; Keep selection as gate then keeps it as a filter.");
+          return noUpdate();
+        }
         const kept = ((gates && gates[id]) || []).concat([state.plotSelection]);
         state.plotSelection = null;
         return Object.assign({}, gates, {[id]: kept});
@@ -692,6 +725,17 @@
       });
       plain.rsForwarded = true;
       event.target.dispatchEvent(plain);
+    }
+  }, true);
+
+  /* A file input keeps its file after an upload, and the browser fires no
+     change when the same file is chosen again: the upload would be silently
+     ignored (seen after a refused mask). Empty the input once the upload
+     component has taken the file (it reads the File objects, which stay valid). */
+  window.addEventListener("change", (event) => {
+    const input = event.target;
+    if (input && input.type === "file" && input.closest && input.closest(".rs-upload")) {
+      setTimeout(() => { input.value = ""; }, 0);
     }
   }, true);
 
