@@ -10,6 +10,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from regionscope.app.colors import (
+    CLASS_PALETTE,
     lut_colorscale,
     CATEGORICAL,
     COLORMAPS,
@@ -20,7 +21,9 @@ from regionscope.app.colors import (
     encode_bytes,
     numeric_colors,
     numeric_columns,
+    next_class_color,
     region_colors,
+    robust_range,
     value_range,
 )
 
@@ -167,7 +170,7 @@ def test_region_colors_unknown_column_falls_back_to_label(table):
 
 def test_region_colors_numeric_column(table):
     colors, colorbar = region_colors(table, "area", "Viridis")
-    assert colorbar == {"title": "area", "colorscale": lut_colorscale("Viridis"), "cmin": 10.0, "cmax": 30.0}
+    assert colorbar == {"title": "area", "colorscale": lut_colorscale("Viridis"), "cmin": 10.0, "cmax": 30.0, "auto": (10.0, 30.0)}
     assert_array_equal(colors, colormap_lut("Viridis")[[0, 128, 255]])
 
 
@@ -190,6 +193,39 @@ def test_region_colors_nullable_column_with_missing():
     colors, colorbar = region_colors(table, "n", "Viridis")
     assert (colorbar["cmin"], colorbar["cmax"]) == (3.0, 3.0)
     assert_array_equal(colors, [VIRIDIS_FIRST, MISSING_COLOR])
+
+
+def test_robust_range_leaves_out_one_outlier_among_few_regions():
+    # coins: 23 coins of 1,000-3,100 px and one background region merged with a coin.
+    areas = [1050, 1100, 1180, 1240, 1300, 1330, 1400, 1450, 1500, 1520, 1580, 1600, 1650, 1700, 1720, 1800, 1900, 1950, 2000, 2200, 2400, 2606, 3100, 9076]
+    assert robust_range(areas) == (1050.0, 3100.0)
+
+
+def test_robust_range_leaves_out_two_percent_of_many_regions():
+    values = np.arange(1000, dtype=float)  # uniform: no outliers by the fences
+    assert robust_range(values) == (20.0, 979.0)
+
+
+def test_robust_range_constant_missing_and_empty():
+    assert robust_range([5.0, 5.0, np.nan]) == (5.0, 5.0)
+    assert robust_range([np.nan, np.inf]) is None
+    # Mostly one value (quartiles equal): the range falls back to min..max.
+    assert robust_range([0, 0, 0, 0, 0, 0, 0, 1]) == (0.0, 1.0)
+
+
+def test_region_colors_user_limits_override_either_end(table):
+    colors, colorbar = region_colors(table, "area", "Viridis", limits=(None, 20))
+    assert (colorbar["cmin"], colorbar["cmax"], colorbar["auto"]) == (10.0, 20.0, (10.0, 30.0))
+    assert_array_equal(colors, colormap_lut("Viridis")[[0, 255, 255]])
+    _, colorbar = region_colors(table, "area", "Viridis", limits=(25, 15))  # given the wrong way round
+    assert (colorbar["cmin"], colorbar["cmax"]) == (15.0, 25.0)
+
+
+def test_next_class_color_takes_the_first_unused_palette_colour():
+    assert next_class_color([]) == CLASS_PALETTE[0]
+    assert next_class_color([{"name": "a", "color": CLASS_PALETTE[0].upper()}]) == CLASS_PALETTE[1]
+    taken = [{"name": str(k), "color": c} for k, c in enumerate(CLASS_PALETTE)]
+    assert next_class_color(taken) in CLASS_PALETTE
 
 
 # --- numeric_columns ------------------------------------------------------------

@@ -7,11 +7,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 from conftest import discs, park, serve
 from pagetools import row_selector, type_query, wait_overlay_labels, wait_text
 from test_classes import add_class, select_rows
 
 from regionscope.app.server import BackgroundServer, create_app
+from regionscope.app.view_picture import LEGEND_WIDTH, legend_scale, view_scale
 from regionscope.export import read_session
 from regionscope.io import read_labels
 
@@ -61,9 +63,21 @@ def test_exports_are_read_back(new_page, tmp_path):
         assert written.shape == labels.shape
         assert sorted(np.unique(written).tolist()) == [0, 7, 20]
         assert np.array_equal(written == 7, labels == 7)
-        # The view as PNG.
+        # The view as PNG: at the image's resolution (enlarged by a whole factor), the colour bar
+        # beside it, and only the shown regions (label 3 is filtered out by the query).
         png = download(page, "#rs-export-view", tmp_path)
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        picture = np.asarray(Image.open(png).convert("RGB"))
+        scale = view_scale(labels.shape)
+        assert picture.shape[0] == labels.shape[0] * scale
+        assert picture.shape[1] == labels.shape[1] * scale + LEGEND_WIDTH * legend_scale(picture.shape[0])
+        strip = picture[:, labels.shape[1] * scale :]
+        assert len(np.unique(strip.reshape(-1, 3), axis=0)) > 20, "the colour bar is drawn"
+        enlarged = np.repeat(np.repeat(labels, scale, axis=0), scale, axis=1)
+        shown_image = picture[:, : labels.shape[1] * scale].astype(int)
+        gray = (shown_image.max(axis=2) - shown_image.min(axis=2)) < 3
+        assert gray[enlarged == 3].all(), "a filtered-out region has no outline"
+        assert not gray[enlarged == 7].all(), "a shown region has its outline"
     finally:
         park(page)
         served.server.stop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
+from regionscope.app.colors import next_class_color
 from regionscope.app.ids import ID
 from regionscope.errors import RegionscopeError
 
@@ -42,9 +43,11 @@ def excluded_state(annotations, dataset):
 def classes_state(annotations, dataset):
     """The ``rs-classes`` store's content for a dataset (assignment keys are strings, as in JSON)."""
     assignments = annotations.assignments(dataset.id)
+    classes = annotations.classes(dataset.id)
     return {
         "dataset": dataset.id,
-        "classes": annotations.classes(dataset.id),
+        "classes": classes,
+        "next_color": next_class_color(classes),
         "assignments": {str(label): name for label, name in assignments.items()},
         "revision": annotations.revision(dataset.id),
     }
@@ -114,7 +117,7 @@ def register_annotation_callbacks(app, annotations, dataset_of):
     def add_class(_clicks, _submit, name, color, store):
         dataset = dataset_of(store)
         try:
-            annotations.define_class(dataset.id, name or "", color or "#2ca02c")
+            annotations.define_class(dataset.id, name or "", color or next_class_color(annotations.classes(dataset.id)))
         except RegionscopeError as exc:
             return no_update, no_update, notice(str(exc))
         return classes_state(annotations, dataset), "", notice(f"Class '{(name or '').strip()}' added.", error=False)

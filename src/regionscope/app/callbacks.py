@@ -51,7 +51,7 @@ import numpy as np
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from regionscope.app import display
-from regionscope.app.colors import class_colors, encode_bytes, numeric_columns, region_colors
+from regionscope.app.colors import encode_bytes, numeric_columns, overlay_coloring
 from regionscope.app.figure import base_figure, colorbar_marker, highlight_shapes, zoom_ranges
 from regionscope.app.grid import column_defs, default_hover_columns, row_data
 from regionscope.app.annotating import classes_state, excluded_state, notice, register_annotation_callbacks
@@ -262,19 +262,18 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
 
         def picture():
             channel_limits = limits.get(dataset.id, lambda: display.image_limits(dataset.image))
-            shown = display.display_plane(dataset.image, channel_limits, plane, channel)
-            return display.encode_picture(shown[::step, ::step])
+            shown = display.display_plane(dataset.image, channel_limits, plane, channel)[::step, ::step]
+            return display.encode_picture(shown), display.halo_color(shown)
 
         def index_picture():
             return display.encode_index_png(dataset.index_plane(plane)[::step, ::step])
 
-        shown = {
-            "dataset": dataset.id,
-            "source": pictures.get((dataset.id, "image", plane, channel), picture),
-        }
+        source, halo = pictures.get((dataset.id, "image", plane, channel), picture)
+        shown = {"dataset": dataset.id, "source": source}
         label_map = {
             "dataset": dataset.id,
             "plane": plane,
+            "halo": halo,
             "url": pictures.get((dataset.id, "index", plane), index_picture),
             "step": step,
             "outline": display.outline_width(np.ceil(np.array(dataset.shape) / step)),
@@ -332,31 +331,43 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
 
     @app.callback(
         Output(ID.OVERLAY_COLORS, "data"),
+        Output(ID.COLOR_MIN, "placeholder"),
+        Output(ID.COLOR_MAX, "placeholder"),
+        Output(ID.COLOR_MIN, "value"),
+        Output(ID.COLOR_MAX, "value"),
         Input(ID.COLOR_BY, "value"),
         Input(ID.COLORMAP, "value"),
         Input(ID.CLASSES, "data"),
+        Input(ID.COLOR_MIN, "value"),
+        Input(ID.COLOR_MAX, "value"),
         State(ID.DATASET, "data"),
         prevent_initial_call=True,
     )
-    def color_regions(color_by, colormap, classes, store):
+    def color_regions(color_by, colormap, classes, low, high, store):
         dataset = _dataset_or_default(store)
+        unchanged = (no_update,) * 5
+        placeholders = ("", "")
+        if ctx.triggered_id == ID.COLOR_BY:
+            low = high = None  # a range set for one property means nothing for another
+        limits_shown = (low, high) if ctx.triggered_id == ID.COLOR_BY else (no_update, no_update)
         if color_by == "class":
             if ctx.triggered_id == ID.CLASSES and classes and classes.get("dataset") != dataset.id:
-                return no_update
-            colors, colorbar = class_colors(dataset.label_values, classes or {}), None
+                return unchanged
             revision = (classes or {}).get("revision")
         else:
             if ctx.triggered_id == ID.CLASSES:
-                return no_update  # classes do not change these colours
-            colors, colorbar = region_colors(dataset.table, color_by or "label", colormap or "Viridis")
-            revision = None
+                return unchanged  # classes do not change these colours
+            revision = f"{low}:{high}"
+        colors, colorbar, _legend = overlay_coloring(dataset.table, color_by, colormap, (low, high), classes)
+        if colorbar is not None:
+            placeholders = tuple(f"{value:.4g}" for value in colorbar["auto"])
         return {
             "dataset": dataset.id,
             "key": f"{dataset.id}:{color_by}:{colormap}:{revision}",
             "labels": encode_bytes(dataset.label_values.astype("<i4")),
             "rgb": encode_bytes(colors),
             "marker": colorbar_marker(colorbar),
-        }
+        }, *placeholders, *limits_shown
 
     @app.callback(
         Output(ID.QUERY_RESULT, "data"),
@@ -646,19 +657,13 @@ def register_clientside_callbacks(app):
         Input(ID.CLASSES, "data"),
     )
     clientside(
-        "saveView",
-        Output(ID.VIEW_SAVED, "data"),
-        Input(ID.EXPORT_VIEW, "n_clicks"),
-        State(ID.DATASET_NAME, "children"),
-        prevent_initial_call=True,
-    )
-    clientside(
         "applySession",
         Output(ID.GATES, "data", allow_duplicate=True),
         Input(ID.SESSION, "data"),
         State(ID.GATES, "data"),
         prevent_initial_call="initial_duplicate",
     )
+    clientside("nextClassColor", Output(ID.CLASS_COLOR, "value"), Input(ID.CLASSES, "data"), prevent_initial_call=True)
     clientside(
         "showClasses",
         Output(ID.CLASS_BAR, "children"),

@@ -202,6 +202,32 @@ def decode_index_png(data_url):
     return rgb[..., 0] | (rgb[..., 1] << 8) | (rgb[..., 2] << 16)
 
 
+#: Below this mean brightness (0-255) a picture counts as dark: outlines get a light edge.
+DARK_PICTURE_MEAN = 90
+
+
+def halo_color(picture):
+    """The colour of the thin edge drawn outside every outline, chosen for contrast.
+
+    Dark pictures (night sky, fluorescence) get a light edge, others a dark
+    one, so that outlines in any colour of the colormap stand out from the
+    pixels around them (a dark purple outline on black was invisible).
+
+    Parameters
+    ----------
+    picture : ndarray of uint8, shape (Y, X) or (Y, X, 3)
+        The plane as shown.
+
+    Returns
+    -------
+    [int, int, int]
+    """
+    picture = np.asarray(picture)
+    step = max(1, int(np.sqrt(picture.shape[0] * picture.shape[1] / 250_000)))
+    mean = float(picture[::step, ::step].mean()) if picture.size else 0.0
+    return [255, 255, 255] if mean < DARK_PICTURE_MEAN else [0, 0, 0]
+
+
 def outline_width(shape):
     """Outline thickness in pixels so outlines stay visible when a large image is shown whole."""
     return max(1, int(np.ceil(max(shape[-2:]) / 1024)))

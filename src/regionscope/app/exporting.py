@@ -13,8 +13,13 @@ from pathlib import Path
 
 from dash import Input, Output, State, ctx, dcc, no_update
 
+import numpy as np
+
+from regionscope.app import display
 from regionscope.app.annotating import notice
+from regionscope.app.colors import overlay_coloring
 from regionscope.app.ids import ID
+from regionscope.app.view_picture import view_png
 from regionscope.errors import RegionscopeError
 from regionscope.export import export_labels, export_table, select_rows, session_dict, write_session
 
@@ -106,6 +111,45 @@ def register_export_callbacks(app, annotations, dataset_of):
         except RegionscopeError as exc:
             return no_update, notice(f"Export failed: {exc}")
         return dcc.send_file(str(path)), notice(f"Exported {len(labels)} regions to {path.name}.", error=False)
+
+    @app.callback(
+        Output(ID.DOWNLOAD, "data", allow_duplicate=True),
+        Output(ID.NOTICE, "children", allow_duplicate=True),
+        Input(ID.EXPORT_VIEW, "n_clicks"),
+        State(ID.DATASET, "data"),
+        State(ID.PLANE, "value"),
+        State(ID.CHANNEL, "value"),
+        State(ID.COLOR_BY, "value"),
+        State(ID.COLORMAP, "value"),
+        State(ID.COLOR_MIN, "value"),
+        State(ID.COLOR_MAX, "value"),
+        State(ID.OVERLAY_MODE, "value"),
+        State(ID.OPACITY, "value"),
+        State(ID.SCOPE, "data"),
+        State(ID.CLASSES, "data"),
+        prevent_initial_call=True,
+    )
+    def export_view(_clicks, store, plane, channel, color_by, colormap, low, high, mode, opacity, scope, classes):
+        dataset = dataset_of(store)
+        plane = int(np.clip(plane or 0, 0, dataset.n_planes - 1))
+        step = display.display_step(dataset.shape)
+        picture = display.display_plane(dataset.image, display.image_limits(dataset.image), plane, display.COMPOSITE if channel is None else channel)
+        colors, colorbar, legend = overlay_coloring(dataset.table, color_by, colormap, (low, high), classes)
+        shown = (scope or {}).get("visible")
+        visible_rows = np.ones(len(dataset.table), dtype=bool) if shown is None else np.isin(dataset.label_values, np.asarray(shown, dtype=dataset.label_values.dtype))
+        png = view_png(
+            picture[::step, ::step],
+            dataset.index_plane(plane)[::step, ::step],
+            colors,
+            visible_rows,
+            mode=mode or "outline",
+            opacity=0.8 if opacity is None else opacity,
+            colorbar=colorbar,
+            colormap=colormap or "Viridis",
+            legend=legend,
+        )
+        name = f"{file_stem(dataset)}-view" + (f"-z{plane}" if dataset.n_planes > 1 else "") + ".png"
+        return dcc.send_bytes(png, name), notice(f"Saved the view as {name}.", error=False)
 
     @app.callback(
         Output(ID.DOWNLOAD, "data", allow_duplicate=True),

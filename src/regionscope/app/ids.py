@@ -33,6 +33,8 @@ class ID(StrEnum):
     HOVER_INFO = "rs-hover-info"
     COLOR_BY = "rs-color-by"
     COLORMAP = "rs-colormap"
+    COLOR_MIN = "rs-color-min"  # the value at the colormap's low end (empty: automatic)
+    COLOR_MAX = "rs-color-max"
     OVERLAY_MODE = "rs-overlay-mode"
     OPACITY = "rs-opacity"
     ZOOM_TO_ROW = "rs-zoom-to-row"
@@ -82,7 +84,6 @@ class ID(StrEnum):
     EXPORT_SESSION = "rs-export-session"
     DOWNLOAD = "rs-download"
     SESSION = "rs-session"  # the session file the server was started with, applied once per browser
-    VIEW_SAVED = "rs-view-saved"
 
     # Data panel
     DATASET_NAME = "rs-dataset-name"

@@ -12,7 +12,7 @@ import json
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from regionscope.app.colors import COLORMAPS
+from regionscope.app.colors import CLASS_PALETTE, COLORMAPS
 from regionscope.app.grid import ROW_ID
 from regionscope.app.ids import ID
 from regionscope.segmentation import METHODS
@@ -52,6 +52,18 @@ def image_panel():
             control(
                 "Colormap",
                 dcc.Dropdown(id=ID.COLORMAP, options=list(COLORMAPS), value="Viridis", clearable=False, style={"width": "8rem"}),
+            ),
+            control(
+                "Range",
+                html.Span(
+                    [
+                        dcc.Input(id=ID.COLOR_MIN, type="number", debounce=True, className="rs-range-input"),
+                        "–",
+                        dcc.Input(id=ID.COLOR_MAX, type="number", debounce=True, className="rs-range-input"),
+                    ],
+                    className="rs-range",
+                    title="values at the ends of the colormap; empty: automatic (2nd to 98th percentile, outliers left out)",
+                ),
             ),
             control(
                 "Regions",
@@ -208,7 +220,7 @@ def table_panel():
             html.Div(id=ID.CLASS_BAR, className="rs-class-bar"),
             html.Button("no class", id=ID.CLASS_CLEAR, className="rs-button", title="remove the class of the selected regions"),
             dcc.Input(id=ID.CLASS_NAME, type="text", placeholder="new class", className="rs-class-name", maxLength=40),
-            dcc.Input(id=ID.CLASS_COLOR, type="color", value="#2ca02c", className="rs-class-color"),
+            dcc.Input(id=ID.CLASS_COLOR, type="color", value=CLASS_PALETTE[0], className="rs-class-color"),
             html.Button("Add class", id=ID.CLASS_ADD, className="rs-button"),
         ],
     )
@@ -349,7 +361,6 @@ def build_layout(dataset_id, session=None):
         dcc.Store(id=ID.CLASS_KEY),
         dcc.Store(id=ID.GATES, data={}, storage_type="local"),
         dcc.Store(id=ID.SCOPE),
-        dcc.Store(id=ID.VIEW_SAVED),
         dcc.Store(id=ID.SESSION, data=session_start(dataset_id, session)),
         dcc.Store(id=ID.FOCUS),
         dcc.Store(id=ID.FILTER_APPLIED),

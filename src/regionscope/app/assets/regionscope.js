@@ -72,10 +72,32 @@
     return boundary;
   }
 
+  /* For each background pixel next to an outline, that outline's row (i + 1), else 0:
+     where the contrasting edge ("halo") is drawn, only for regions shown. */
+  function haloOf(index, boundary, w, h) {
+    const halo = new Uint32Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const p = y * w + x;
+        if (index[p]) continue;
+        if (x > 0 && boundary[p - 1]) halo[p] = index[p - 1];
+        else if (x < w - 1 && boundary[p + 1]) halo[p] = index[p + 1];
+        else if (y > 0 && boundary[p - w]) halo[p] = index[p - w];
+        else if (y < h - 1 && boundary[p + w]) halo[p] = index[p + w];
+      }
+    }
+    return halo;
+  }
+
+  function withHalo(copy) {
+    copy.halo = haloOf(copy.index, copy.boundary, copy.width, copy.height);
+    return copy;
+  }
+
   /* The index the overlay is painted from: nearest-sampled to MAX_PAINT_SIDE, with its outlines. */
   function paintableCopy(index, w, h, outline) {
     const step = Math.ceil(Math.max(w, h) / MAX_PAINT_SIDE);
-    if (step <= 1) return {index, width: w, height: h, boundary: boundaryOf(index, w, h, outline)};
+    if (step <= 1) return withHalo({index, width: w, height: h, boundary: boundaryOf(index, w, h, outline)});
     const pw = Math.ceil(w / step);
     const ph = Math.ceil(h / step);
     const small = new Uint32Array(pw * ph);
@@ -83,7 +105,7 @@
       const row = y * step * w;
       for (let x = 0; x < pw; x++) small[y * pw + x] = index[row + x * step];
     }
-    return {index: small, width: pw, height: ph, boundary: boundaryOf(small, pw, ph, Math.max(1, Math.round(outline / step)))};
+    return withHalo({index: small, width: pw, height: ph, boundary: boundaryOf(small, pw, ph, Math.max(1, Math.round(outline / step)))});
   }
 
   async function decodeLabelMap(labelMap) {
@@ -149,16 +171,28 @@
   }
 
   /* visible[i]: 0 hidden, 1 shown, 2 shown and selected (white outline, light fill). */
-  function drawOverlay(decoded, palette, visible, mode) {
+  function drawOverlay(decoded, palette, visible, mode, halo) {
     const {index, boundary, width, height} = decoded.paint;
+    const haloRows = decoded.paint.halo;
     const picture = new ImageData(width, height);
     const px = picture.data;
     const rgb = palette.rgb;
     const fillAlpha = mode === "filled" ? 120 : 0;
+    const edge = halo || [0, 0, 0];
     for (let p = 0; p < index.length; p++) {
       const i = index[p];
       const shown = i ? visible[i] : 0;
-      if (!shown) continue;
+      if (!shown) {
+        const h = haloRows[p];
+        if (h && visible[h]) {
+          const q = p * 4;
+          px[q] = edge[0];
+          px[q + 1] = edge[1];
+          px[q + 2] = edge[2];
+          px[q + 3] = 150;
+        }
+        continue;
+      }
       const q = p * 4;
       if (shown === 2) {
         px[q] = 255;
@@ -409,7 +443,7 @@
         // Compare with what the store holds, not with a variable here: Dash
         // drops the result of a call that a newer call overtook.
         if (shown && shown.key === key) return noUpdate();
-        return {dataset: labelMap.dataset, key, url: drawOverlay(decoded, palette, visible, mode)};
+        return {dataset: labelMap.dataset, key, url: drawOverlay(decoded, palette, visible, mode, labelMap.halo)};
       },
 
       /* The figure from its parts; the only writer of the figure (see callbacks.py). */
@@ -531,15 +565,6 @@
         return [{label: "any", value: ""}].concat(names.map((name) => ({label: name, value: name})));
       },
 
-      /* The view as PNG: the image with its overlay, outline and colour bar, as on screen. */
-      saveView: function (_clicks, name) {
-        const gd = document.querySelector("#rs-graph .js-plotly-plot");
-        if (!gd) return noUpdate();
-        const stem = String(name || "regionscope").split(" ")[0].replace(/\.[^.]*$/, "").replace(/[^A-Za-z0-9_-]/g, "_");
-        window.Plotly.downloadImage(gd, {format: "png", filename: stem + "-view", width: gd.clientWidth, height: gd.clientHeight});
-        return Date.now();
-      },
-
       /* A session file's gates, applied once per browser (not again on reload). */
       applySession: function (session, gates) {
         if (!session || !session.token) return noUpdate();
@@ -547,6 +572,11 @@
         if (window.localStorage.getItem(key) === session.token) return noUpdate();
         window.localStorage.setItem(key, session.token);
         return Object.assign({}, gates, {[session.dataset]: session.gates || []});
+      },
+
+      /* A new class is offered the next palette colour no class has (chosen by the server). */
+      nextClassColor: function (classes) {
+        return (classes && classes.next_color) || noUpdate();
       },
 
       /* One button per class: key number, colour, name and how many regions have it. */
