@@ -695,3 +695,11 @@ def test_view_on_a_taken_port_says_so_before_any_url(capsys):
     assert code == 1
     assert out == ""
     assert err.splitlines() == [f"regionscope: error: port {port} on 127.0.0.1 is already in use by another program; choose another with --port"]
+
+
+@pytest.mark.parametrize(("image", "message"), [("rgb.png", "{tmp}/rgb.png: channel 'gren' does not exist"), (None, "the coins sample: channel 'gren' does not exist")])
+def test_view_with_an_unknown_channel_names_the_image(capsys, tmp_path, rgb_png, image, message):
+    argv = ["view", *([tmp_path / image] if image else []), "--channel", "gren", "--port", "0"]
+    code, out, err = run(argv, capsys)
+    assert code == 1 and "Open http" not in out
+    assert err.startswith("regionscope: error: " + message.format(tmp=tmp_path)) and len(err.splitlines()) == 1

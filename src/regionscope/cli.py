@@ -288,21 +288,26 @@ def check_port_free(host, port):
 def run_view(args):
     """``regionscope view``: serve the explorer app."""
     from regionscope.app.server import serve_files
+    from regionscope.segmentation import SegmentationError
 
     segmentation = segmentation_options(args)
     warn_unused_segmentation(args, segmentation)
     check_port_free(args.host, args.port)
-    serve_files(
-        args.image,
-        args.labels,
-        segmentation=segmentation,
-        host=args.host,
-        port=args.port,
-        debug=args.debug,
-        workspace=args.workspace,
-        session_path=args.session,
-        force_session=args.force_session,
-    )
+    try:
+        serve_files(
+            args.image,
+            args.labels,
+            segmentation=segmentation,
+            host=args.host,
+            port=args.port,
+            debug=args.debug,
+            workspace=args.workspace,
+            session_path=args.session,
+            force_session=args.force_session,
+        )
+    except SegmentationError as exc:
+        # Name the image, as `measure` does (the coins sample has no file).
+        raise SegmentationError(f"{args.image or 'the coins sample'}: {exc}") from exc
     return 0
 
 
