@@ -123,7 +123,7 @@ def time_preparation(image_path, labels_path, reps=1):
             **_baseline_bytes(picture, rows),
             "n_regions": int(len(table)),
             "n_columns": int(table.shape[1]),
-            "n_rings": int(len(contours)),
+            "n_rings": int(contours.n_rings),
             "n_contour_points": int(len(contours.coords)),
             "picture_format": picture_url[5:15].split(";")[0],
             "picture_data_url_bytes": len(picture_url),

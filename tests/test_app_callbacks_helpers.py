@@ -8,14 +8,22 @@ import threading
 
 import pytest
 
+import numpy as np
+
 from regionscope.app.callbacks import (
+    HIDDEN,
+    SHOWN,
     SmallCache,
     decode_upload,
     notice,
     segmentation_controls,
     segmentation_options,
+    segmented_here,
 )
+from regionscope.dataset import prepare_dataset
 from regionscope.errors import RegionscopeError
+from regionscope.io import ImageData
+from regionscope.segmentation import DEFAULT_MIN_SIZE, DEFAULTS
 
 PAYLOAD = b"\x89PNG\r\n\x1a\nnot really a png"
 
@@ -101,37 +109,82 @@ def test_segmentation_options_defaults():
     assert segmentation_options(None, None, None, None) == {
         "method": "otsu",
         "objects": "bright",
-        "min_size": 0,
+        "min_size": DEFAULT_MIN_SIZE,
         "fill_holes": False,
+        "split_touching": False,
+        "channel": None,
     }
 
 
 def test_segmentation_options_values():
-    assert segmentation_options("li", "dark", 30, ["fill"]) == {
+    assert segmentation_options("li", "dark", 30, ["fill"], ["split"], 2) == {
         "method": "li",
         "objects": "dark",
         "min_size": 30,
         "fill_holes": True,
+        "split_touching": True,
+        "channel": 2,
     }
 
 
-@pytest.mark.parametrize("min_size, expected", [("abc", 0), (-5, 0), ("12", 12), (7.9, 7), ([], 0), ({}, 0), ("", 0)])
+@pytest.mark.parametrize(
+    "min_size, expected",
+    [("abc", DEFAULT_MIN_SIZE), (None, DEFAULT_MIN_SIZE), (-5, 0), ("12", 12), (7.9, 7), ([], DEFAULT_MIN_SIZE), ({}, DEFAULT_MIN_SIZE), ("", DEFAULT_MIN_SIZE), (0, 0)],
+)
 def test_segmentation_options_bad_min_size(min_size, expected):
     assert segmentation_options("otsu", "bright", min_size, [])["min_size"] == expected
 
 
-def test_segmentation_controls_defaults():
-    assert segmentation_controls({}) == ("otsu", "bright", 0, [])
+def _rgb():
+    rgb = np.zeros((20, 24, 3), np.uint8)
+    rgb[2:12, 2:12, 2] = 250  # a blue square of 100 px
+    rgb[8:18, 10:22, 0] = 200  # a red rectangle
+    return ImageData(rgb, channel_names=("red", "green", "blue"))
+
+
+def test_segmentation_controls_of_given_labels_are_the_defaults():
+    dataset = prepare_dataset(ImageData(np.eye(8, dtype=np.uint8)), np.eye(8, dtype=np.int32))
+    assert segmentation_controls(dataset) == ("otsu", "bright", DEFAULT_MIN_SIZE, [], [], [], "auto", HIDDEN)
+
+
+def test_segment_channel_choices_of_an_rgb_image():
+    dataset = prepare_dataset(_rgb(), segmentation={"channel": "blue", "min_size": 0})
+    *_, options, value, style = segmentation_controls(dataset)
+    assert options == [
+        {"label": "luminance", "value": "auto"},
+        {"label": "red", "value": 0},
+        {"label": "green", "value": 1},
+        {"label": "blue", "value": 2},
+    ]
+    assert value == 2 and style == SHOWN
+    assert segmented_here(dataset) == "segmented here on blue"
+    assert segmented_here(prepare_dataset(_rgb())) == "segmented here on luminance"
+
+
+def test_segment_channel_choices_of_a_two_channel_image_start_with_the_first_channel():
+    image = ImageData(np.zeros((10, 10, 2), np.uint16), channel_names=("DAPI", "GFP"))
+    first, explicit = prepare_dataset(image, segmentation={"channel": "DAPI"}), prepare_dataset(image)
+    assert first.id == explicit.id  # channel 0 is the default channel
+    *_, options, value, _ = segmentation_controls(first)
+    assert options == [{"label": "DAPI", "value": "auto"}, {"label": "GFP", "value": 1}]
+    assert value == "auto"
+    assert segmented_here(first) == "segmented here on DAPI"
+    assert segmented_here(prepare_dataset(ImageData(np.zeros((5, 5), np.uint8)))) == "segmented here"
 
 
 @pytest.mark.parametrize(
     "controls",
-    [("otsu", "bright", 0, []), ("li", "dark", 30, ["fill"]), ("local", "bright", 5, [])],
+    [
+        ("otsu", "bright", DEFAULT_MIN_SIZE, [], [], "auto"),
+        ("li", "dark", 30, ["fill"], ["split"], 2),
+        ("local", "bright", 5, [], ["split"], 0),
+    ],
 )
 def test_segmentation_controls_round_trip(controls):
-    options = segmentation_options(*controls)
-    assert segmentation_controls(options) == controls
-    assert segmentation_options(*segmentation_controls(options)) == options
+    dataset = prepare_dataset(_rgb(), segmentation=segmentation_options(*controls))
+    method, objects, min_size, fill, split, _, channel, _ = segmentation_controls(dataset)
+    assert (method, objects, min_size, fill, split, channel) == controls
+    assert dataset.segmentation == {**DEFAULTS, **segmentation_options(*controls)}
 
 
 # --- SmallCache ---------------------------------------------------------------

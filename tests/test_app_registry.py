@@ -12,6 +12,7 @@ from numpy.testing import assert_array_equal
 from regionscope.app.registry import DatasetGoneError, DatasetRegistry
 from regionscope.errors import RegionscopeError
 from regionscope.io import ImageData
+from regionscope.segmentation import DEFAULTS
 
 
 def _inputs(n):
@@ -125,7 +126,7 @@ def test_open_files_without_mask_segments(tmp_path, save_png):
     image[2:5, 2:5] = 255
     dataset = DatasetRegistry().open_files(save_png(tmp_path / "blob.png", image), segmentation={"min_size": 0})
     assert not dataset.labels_given
-    assert dataset.segmentation == {"min_size": 0}
+    assert dataset.segmentation == {**DEFAULTS, "min_size": 0}
     assert dataset.table["area"].tolist() == [9]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -83,7 +84,7 @@ def test_measure_writes_tables_that_read_back_equal(capsys, tmp_path, coins_png,
     code, stdout, err = run(["measure", coins_png, "-o", out], capsys)
     assert code == 0
     assert stdout == ""
-    assert err.strip() == f"7 regions written to {out}"
+    assert err.strip() == f"6 regions written to {out}"  # the 2-pixel speck is below --min-size 64
     table = read(out)
     pd.testing.assert_frame_equal(table, reference, check_exact=suffix == ".parquet", rtol=1e-12)
 
@@ -94,7 +95,7 @@ def test_measure_prints_table_without_output(capsys, coins_png, reference):
     assert err == ""
     lines = out.splitlines()
     assert lines[0].split() == ["label", "area", "perimeter"]
-    assert len(lines) == 1 + 7
+    assert len(lines) == 1 + 6
     printed = pd.read_csv(io.StringIO(out), sep=r"\s+")
     assert printed["label"].tolist() == reference["label"].tolist()
     assert printed["area"].tolist() == reference["area"].tolist()
@@ -130,7 +131,7 @@ def test_measure_filter_equals_pandas_comparison(capsys, tmp_path, coins_png, ex
     expected = table[(table["area"] > 500) & (table["perimeter"] < 200)].reset_index(drop=True)
     result = pd.read_parquet(filtered).reset_index(drop=True)
     assert 0 < len(expected) < len(table)
-    assert result["label"].tolist() == [1, 3, 5, 6]
+    assert result["label"].tolist() == [1, 3, 4, 5]
     pd.testing.assert_frame_equal(result, expected)
     assert err.strip() == f"4 regions written to {filtered}"
 
@@ -159,6 +160,12 @@ def test_min_size_drops_small_regions_and_relabels(capsys, tmp_path, coins_png):
     table = pd.read_csv(out)
     assert table["area"].min() >= 100
     assert table["label"].tolist() == list(range(1, 7))  # the 2-pixel region 4 is gone
+
+
+def test_min_size_0_keeps_every_region(capsys, tmp_path, coins_png):
+    out = tmp_path / "out.csv"
+    assert run(["measure", coins_png, "--min-size", "0", "--properties", "area", "-o", out], capsys)[0] == 0
+    assert pd.read_csv(out)["area"].tolist() == [545, 1289, 1088, 2, 1286, 1092, 392]
 
 
 def test_rgb_png_gets_colour_columns(capsys, tmp_path, save_png):
@@ -369,3 +376,330 @@ def test_view_with_a_broken_session_file_is_a_one_line_error(tmp_path, capsys):
     assert main(["view", "--session", str(broken), "--port", "0"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("regionscope: error:") and "session.json" in err
+
+
+# --------------------------------------------------------------------------
+# Issue 8: a new user's first hour
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def full_coins_png(tmp_path, coins, save_png):
+    return save_png(tmp_path / "coins.png", coins)
+
+
+@pytest.mark.parametrize(
+    ("cli_options", "panel_values", "expected"),
+    [
+        ([], (None, None, None, None), 24),  # the defaults everywhere
+        (["--min-size", "0"], ("otsu", "bright", 0, []), 96),
+        (["--threshold", "li", "--fill-holes", "--min-size", "100"], ("li", "bright", 100, ["fill"]), None),
+        (["--split-touching"], ("otsu", "bright", 64, [], ["split"]), None),
+    ],
+    ids=["defaults", "min-size-0", "li-filled", "split"],
+)
+def test_same_settings_give_the_same_regions_in_cli_api_and_app(capsys, tmp_path, coins, full_coins_png, cli_options, panel_values, expected):
+    """Point 4: `regionscope measure`, rs.segment and the app (Data panel, `view`, rs.explore) agree."""
+    from regionscope.app.callbacks import segmentation_options
+    from regionscope.app.registry import DatasetRegistry
+    from regionscope.app.server import open_default
+
+    out = tmp_path / "out.csv"
+    assert run(["measure", full_coins_png, *cli_options, "--properties", "area", "-o", out], capsys)[0] == 0
+    cli_areas = pd.read_csv(out)["area"].tolist()
+
+    settings = segmentation_options(*panel_values)
+    api = segment(coins, **{key: value for key, value in settings.items() if key != "channel"})
+    api_areas = np.bincount(api.ravel())[1:].tolist()
+
+    registry = DatasetRegistry()
+    panel = registry.open_files(full_coins_png, segmentation=settings)  # the Data panel
+    view = open_default(registry, str(full_coins_png), segmentation=None if not cli_options else settings)  # regionscope view
+    explore = open_default(registry, np.asarray(coins), segmentation=None if not cli_options else settings)  # rs.explore
+    assert cli_areas == api_areas == panel.table["area"].tolist() == view.table["area"].tolist() == explore.table["area"].tolist()
+    if expected is not None:
+        assert len(cli_areas) == expected
+    assert panel.id == view.id  # same image, same settings: one dataset
+
+
+def test_the_built_in_sample_uses_the_defaults_too(coins):
+    from regionscope.app.registry import DatasetRegistry
+    from regionscope.app.server import open_default
+
+    sample = open_default(DatasetRegistry())
+    assert len(sample.table) == 24 == segment(coins).max()
+
+
+def test_help_states_the_default_min_size(capsys):
+    _, out, _ = run(["measure", "--help"], capsys)
+    assert "default 64" in " ".join(out.split())
+    _, out, _ = run(["view", "--help"], capsys)
+    for option in ("--min-size", "--channel", "--split-touching", "--fill-holes", "--force-session"):
+        assert option in out
+
+
+def test_3d_stack_is_not_mostly_single_voxels(capsys, tmp_path):
+    rng = np.random.default_rng(8)
+    stack = rng.normal(40, 12, (12, 48, 48)).clip(0, 255)
+    stack[rng.random(stack.shape) < 0.005] = 220  # hot voxels, as on a real camera
+    z, y, x = np.indices(stack.shape)
+    for cz, cy, cx in [(5, 12, 12), (6, 30, 34), (4, 36, 10)]:
+        stack[(z - cz) ** 2 + (y - cy) ** 2 + (x - cx) ** 2 <= 16] = 200  # 257-voxel balls
+    path = tmp_path / "stack.npy"
+    np.save(path, stack.astype(np.uint8))
+    out, everything = tmp_path / "out.csv", tmp_path / "all.csv"
+    assert run(["measure", path, "--properties", "area", "-o", out], capsys)[0] == 0
+    assert run(["measure", path, "--min-size", "0", "--properties", "area", "-o", everything], capsys)[0] == 0
+    areas = pd.read_csv(out)["area"]
+    assert len(areas) == 3 and areas.between(257, 280).all()  # the balls (plus a hot voxel or two)
+    specks = pd.read_csv(everything)["area"]
+    assert (specks == 1).mean() > 0.5  # without a minimum size: mostly single voxels
+
+
+@pytest.fixture
+def rgb_png(tmp_path, save_png):
+    """Red square (100 px) top left, blue rectangle (160 px) bottom right, a green speck."""
+    rgb = np.zeros((40, 50, 3), dtype=np.uint8)
+    rgb[2:12, 2:12, 0] = 220
+    rgb[24:34, 30:46, 2] = 230
+    rgb[20, 20, 1] = 255
+    return save_png(tmp_path / "rgb.png", rgb)
+
+
+@pytest.mark.parametrize(("channel", "area"), [("red", 100), ("RED", 100), ("0", 100), ("blue", 160), ("2", 160), ("-1", 160)])
+def test_channel_segments_that_channel(capsys, tmp_path, rgb_png, channel, area):
+    out = tmp_path / "out.csv"
+    code, _, err = run(["measure", rgb_png, "--channel", channel, "--properties", "area,intensity_mean", "-o", out], capsys)
+    assert code == 0, err
+    table = pd.read_csv(out)
+    assert table["area"].tolist() == [area]
+    assert err.strip() == f"1 region written to {out}"  # singular
+
+
+def test_channel_default_is_the_luminance(capsys, tmp_path, rgb_png):
+    out = tmp_path / "out.csv"
+    assert run(["measure", rgb_png, "--properties", "area", "--min-size", "0", "-o", out], capsys)[0] == 0
+    image = np.asarray(Image.open(rgb_png))
+    assert pd.read_csv(out)["area"].tolist() == np.bincount(segment(image, min_size=0).ravel())[1:].tolist()
+
+
+@pytest.mark.parametrize(
+    ("image", "channel", "message"),
+    [
+        ("rgb.png", "gren", "rgb.png: channel 'gren' does not exist; the image's channels are red, green, blue (or 0 to 2)"),
+        ("rgb.png", "3", "rgb.png: channel 3 does not exist; the image's channels are red, green, blue (or 0 to 2)"),
+        ("crop.png", "1", "crop.png: channel 1 does not exist; the image has a single channel"),
+    ],
+)
+def test_unknown_channel_is_a_one_line_error(capsys, tmp_path, rgb_png, coins_png, image, channel, message):
+    code, out, err = run(["measure", tmp_path / image, "--channel", channel], capsys)
+    assert code == 1 and out == ""
+    assert err.splitlines() == [f"regionscope: error: {tmp_path}/{message}"]
+
+
+def test_split_touching_matches_the_api(capsys, tmp_path, save_png):
+    rows, cols = np.indices((40, 60))
+    image = np.where(((rows - 20) ** 2 + (cols - 20) ** 2 <= 100) | ((rows - 20) ** 2 + (cols - 36) ** 2 <= 100), 200, 10).astype(np.uint8)
+    path = save_png(tmp_path / "pair.png", image)
+    out = tmp_path / "out.csv"
+    assert run(["measure", path, "--properties", "area", "-o", out], capsys)[0] == 0
+    assert len(pd.read_csv(out)) == 1
+    assert run(["measure", path, "--split-touching", "--properties", "area", "-o", out], capsys)[0] == 0
+    assert pd.read_csv(out)["area"].tolist() == np.bincount(segment(image, split_touching=True).ravel())[1:].tolist()
+    assert len(pd.read_csv(out)) == 2
+
+
+def test_segmentation_options_with_labels_are_named_as_unused(capsys, tmp_path, coins_png, coins_crop, save_png):
+    mask = save_png(tmp_path / "mask.png", segment(coins_crop).astype(np.uint8))
+    code, _, err = run(["measure", coins_png, "--labels", mask, "--channel", "1", "--split-touching", "-o", tmp_path / "t.csv"], capsys)
+    assert code == 0
+    assert err.splitlines()[0] == "regionscope: warning: --split-touching, --channel are not used with --labels (the labels are used as given)"
+
+
+def test_an_intensity_image_given_as_labels_is_warned_about(capsys, tmp_path, coins_png, coins_crop, save_png):
+    out = tmp_path / "t.csv"
+    code, _, err = run(["measure", coins_png, "--labels", coins_png, "--properties", "area", "-o", out], capsys)
+    assert code == 0
+    warning, written = err.splitlines()
+    assert warning.startswith("regionscope: warning: crop.png looks like an intensity image, not a label image: its ")
+    assert "give it as IMAGE without --labels" in warning
+    assert written == f"{len(pd.read_csv(out))} regions written to {out}"
+
+    mask = save_png(tmp_path / "mask.png", segment(coins_crop).astype(np.uint8))
+    code, _, err = run(["measure", coins_png, "--labels", mask, "-o", out], capsys)
+    assert code == 0 and err.splitlines() == [f"6 regions written to {out}"]
+
+
+def test_many_touching_labels_are_not_taken_for_an_intensity_image(capsys, tmp_path):
+    """A dense tissue mask: 400 cells, every one touching its neighbours (no background)."""
+    rows, cols = np.indices((200, 200))
+    labels = (rows // 10) * 20 + cols // 10 + 1
+    np.save(tmp_path / "cells.npy", labels.astype(np.uint16))
+    np.save(tmp_path / "image.npy", (labels % 7 * 30).astype(np.uint8))
+    code, _, err = run(["measure", tmp_path / "image.npy", "--labels", tmp_path / "cells.npy", "-o", tmp_path / "t.csv"], capsys)
+    assert code == 0 and "warning" not in err
+
+
+def test_singular_for_one_region(capsys, tmp_path):
+    image = np.zeros((20, 20), np.uint8)
+    image[5:15, 5:15] = 200
+    np.save(tmp_path / "one.npy", image)
+    code, out, err = run(["measure", tmp_path / "one.npy", "--export-labels", tmp_path / "one.tif", "-o", tmp_path / "one.csv"], capsys)
+    assert code == 0
+    assert err.splitlines() == [f"1 region written to {tmp_path / 'one.tif'}", f"1 region written to {tmp_path / 'one.csv'}"]
+
+
+def test_progress_is_hidden_when_stderr_is_not_a_terminal(tmp_path, coins_png):
+    out = tmp_path / "out.csv"
+    env = {**os.environ, "REGIONSCOPE_PROGRESS": ""}
+    done = subprocess.run([*command(), "measure", str(coins_png), "-o", str(out)], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0
+    assert done.stderr == f"6 regions written to {out}\n"
+
+
+@pytest.mark.parametrize("how", ["terminal", "environment"])
+def test_progress_names_each_step(tmp_path, coins_png, how):
+    """A pseudo-terminal as stderr (what a user sees), or REGIONSCOPE_PROGRESS=1 with a pipe."""
+    import pty
+
+    out = tmp_path / "out.csv"
+    argv = [*command(), "measure", str(coins_png), "-o", str(out)]
+    if how == "environment":
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=120, env={**os.environ, "REGIONSCOPE_PROGRESS": "1"})
+        shown = done.stderr
+    else:
+        import fcntl
+        import struct
+        import termios
+
+        controller, terminal = pty.openpty()
+        # A new pseudo-terminal is 0 columns wide; tqdm would cut its line to nothing.
+        fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        try:
+            process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=terminal, env={**os.environ, "REGIONSCOPE_PROGRESS": ""})
+            os.close(terminal)
+            chunks = []
+            while True:
+                try:
+                    chunk = os.read(controller, 4096)
+                except OSError:  # the terminal closed: the process ended
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            assert process.wait(timeout=120) == 0
+        finally:
+            os.close(controller)
+        shown = b"".join(chunks).decode()
+    for step in ("reading image", "segmenting", "measuring", "writing out.csv"):
+        assert f"regionscope: {step} (" in shown, shown
+    assert f"6 regions written to {out}" in shown
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """`regionscope measure ... | head -1`: no BrokenPipeError traceback."""
+    labels = np.zeros((300, 300), np.int32)
+    labels[1::3, 1::3] = np.arange(1, 10_001).reshape(100, 100)  # 10,000 one-pixel regions: a long table
+    np.save(tmp_path / "labels.npy", labels)
+    np.save(tmp_path / "image.npy", (labels % 200).astype(np.uint8))
+    process = subprocess.Popen(
+        [*command(), "measure", str(tmp_path / "image.npy"), "--labels", str(tmp_path / "labels.npy")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    first = process.stdout.readline()
+    process.stdout.close()  # as head does after its lines
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0
+    assert first.split()[:2] == [b"label", b"area"]
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+# --- view: refused sessions and a taken port ----------------------------------------------
+
+
+def _foreign_session(tmp_path):
+    from regionscope.export import session_dict, write_session
+
+    path = tmp_path / "other-session.json"
+    session = session_dict(
+        dataset_id="0123456789abcdef",
+        dataset_name="other.tif",
+        excluded=[2],
+        classes=[{"name": "debris", "color": "#ff0000"}],
+        assignments={1: "debris"},
+    )
+    write_session(path, session)
+    return path
+
+
+def test_view_refuses_a_session_saved_for_other_data(capsys, tmp_path, coins_png):
+    workspace = tmp_path / "workspace"
+    session = _foreign_session(tmp_path)
+    code, out, err = run(["view", coins_png, "--session", session, "--workspace", workspace, "--port", "0"], capsys)
+    assert code == 1
+    assert "Open http" not in out
+    assert err.splitlines() == [
+        "regionscope: error: other-session.json was saved for other data (other.tif), not for crop.png; "
+        "open the data it was saved for, or add --force-session to apply its classes and exclusions to these labels"
+    ]
+    assert not (workspace / "annotations.sqlite3").exists()  # nothing written
+
+
+def test_view_force_session_applies_it_with_a_warning(tmp_path, coins_png):
+    from regionscope.annotations import AnnotationStore
+
+    workspace = tmp_path / "workspace"
+    session = _foreign_session(tmp_path)
+    process = subprocess.Popen(
+        [*command(), "view", str(coins_png), "--session", str(session), "--force-session", "--workspace", str(workspace), "--port", str(_free_port())],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "REGIONSCOPE_PROGRESS": "1"},
+    )
+    try:
+        line = process.stdout.readline()
+        assert "Open http://127.0.0.1:" in line, process.stderr.read()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    err = process.stderr.read()
+    assert "regionscope: warning: other-session.json was saved for other data (other.tif); its classes and exclusions are applied to crop.png" in err
+    for step in ("reading", "segmenting", "measuring", "outlining regions"):  # view's progress bar
+        assert f"regionscope: {step} (" in err
+    from regionscope.app.registry import DatasetRegistry
+
+    dataset = DatasetRegistry().open_files(coins_png)
+    with AnnotationStore(workspace) as store:
+        assert store.excluded(dataset.id) == [2]
+        assert store.assignments(dataset.id) == {1: "debris"}
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_view_on_a_taken_port_says_so_before_any_url(capsys):
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        code, out, err = run(["view", "--port", port], capsys)
+    assert code == 1
+    assert out == ""
+    assert err.splitlines() == [f"regionscope: error: port {port} on 127.0.0.1 is already in use by another program; choose another with --port"]
+
+
+@pytest.mark.parametrize(("image", "message"), [("rgb.png", "{tmp}/rgb.png: channel 'gren' does not exist"), (None, "the coins sample: channel 'gren' does not exist")])
+def test_view_with_an_unknown_channel_names_the_image(capsys, tmp_path, rgb_png, image, message):
+    argv = ["view", *([tmp_path / image] if image else []), "--channel", "gren", "--port", "0"]
+    code, out, err = run(argv, capsys)
+    assert code == 1 and "Open http" not in out
+    assert err.startswith("regionscope: error: " + message.format(tmp=tmp_path)) and len(err.splitlines()) == 1

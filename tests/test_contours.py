@@ -139,7 +139,7 @@ def test_hole_ring_lies_inside_the_outer_ring(scene):
 
 def test_rings_are_closed(scene):
     contours = region_contours(scene)
-    for i in range(len(contours)):
+    for i in range(contours.n_rings):
         ring = contours.coords[contours.start[i] : contours.start[i + 1]]
         assert len(ring) >= 4
         assert_array_equal(ring[0], ring[-1])
@@ -149,7 +149,8 @@ def test_packed_arrays(scene):
     contours = region_contours(scene)
     assert isinstance(contours, RegionContours)
     assert contours.ndim == 2
-    n = len(contours)
+    n = contours.n_rings
+    assert n == 13 and len(contours) == 10  # rings; regions
     assert contours.label.dtype == np.int64 and contours.label.shape == (n,)
     assert contours.plane.dtype == np.int64 and contours.plane.tolist() == [0] * n
     assert contours.start.dtype == np.int64 and contours.start.shape == (n + 1,)
@@ -235,6 +236,60 @@ def test_3d_labels_give_rings_per_plane():
     (ring,) = contours.rings(9, plane=2)
     assert_array_equal(fill_rings([ring], labels.shape[1:]), labels[2] == 9)
     assert contours.labels().tolist() == [4, 9]
+
+
+# --------------------------------------------------------------------------
+# By label: contours[label], len, in, iteration, repr (issue 8, point 17)
+# --------------------------------------------------------------------------
+
+
+def test_indexing_by_label_gives_that_regions_rings(scene):
+    contours = region_contours(scene)
+    rings = contours[5]
+    assert isinstance(rings, list) and len(rings) == 2  # outer ring and hole
+    for ring, expected in zip(rings, contours.rings(5), strict=True):
+        assert ring.shape[1] == 2
+        assert_array_equal(ring, expected)
+    assert len(contours[np.int32(1000)]) == 1  # numpy integers index too
+
+
+def test_labels_are_the_keys(scene):
+    contours = region_contours(scene)
+    assert list(contours) == [2, 3, 5, 7, 9, 11, 13, 17, 42, 1000]
+    assert len(contours) == 10
+    assert 42 in contours and 0 not in contours and 4 not in contours and "42" not in contours
+    assert sorted(dict(contours.items())) == list(contours)
+    assert contours.get(4) is None
+
+
+@pytest.mark.parametrize("missing", [0, 4, -1, 5.0, "5", True])
+def test_missing_label_is_a_key_error_naming_the_labels(scene, missing):
+    with pytest.raises(KeyError, match=r"no region with label .*the labels with outlines are 2, 3, 5, 7, 9, 11, 13, 17, \.\.\. \(10 in all\)"):
+        region_contours(scene)[missing]
+
+
+def test_repr_is_short(scene):
+    contours = region_contours(scene)
+    assert repr(contours) == "RegionContours(10 regions, 13 rings, 2D)"
+    single = np.zeros((4, 4), int)
+    single[1, 1] = 3
+    assert repr(region_contours(single)) == "RegionContours(1 region, 1 ring, 2D)"
+    assert repr(region_contours(np.zeros((2, 4, 4), int))) == "RegionContours(0 regions, 0 rings, 3D)"
+
+
+def test_3d_indexing_gives_the_rings_of_every_plane():
+    labels = np.zeros((3, 6, 6), int)
+    labels[0, 1:3, 1:3] = 4
+    labels[2, 2:5, 2:5] = 4
+    contours = region_contours(labels)
+    assert list(contours) == [4]
+    assert len(contours[4]) == 2 and len(contours.rings(4, plane=2)) == 1
+
+
+def test_contours_compare_by_identity(scene):
+    contours = region_contours(scene)
+    assert contours == contours and contours != region_contours(scene)
+    assert len({contours}) == 1
 
 
 @pytest.mark.parametrize("shape", [(6, 7), (3, 6, 7)])

@@ -30,7 +30,7 @@ CORE_SCRIPT = textwrap.dedent(
     image[3:9, 4:12] = 200
     image[14:20, 18:28] = 150
     Image.fromarray(image).save(sys.argv[1] + "/image.png")
-    np.save(sys.argv[1] + "/labels.npy", regionscope.segment(image))
+    np.save(sys.argv[1] + "/labels.npy", regionscope.segment(image, min_size=0))
 
     labels = segment(image, min_size=2, fill_holes=True)
     table = measure(image, labels)

@@ -15,6 +15,7 @@ from regionscope.dataset import (
     prepare_dataset,
 )
 from regionscope.io import ImageData
+from regionscope.segmentation import DEFAULTS
 
 
 def _blobs():
@@ -171,7 +172,7 @@ def test_prepare_dataset_id_ignores_segmentation_when_labels_given(tiny):
 def test_prepare_dataset_segments_without_labels():
     dataset = prepare_dataset(ImageData(_blobs()), segmentation={"min_size": 0})
     assert dataset.labels_given is False
-    assert dataset.segmentation == {"min_size": 0}
+    assert dataset.segmentation == {**DEFAULTS, "min_size": 0}
     assert dataset.table["area"].tolist() == [9, 12]
     assert_array_equal(dataset.contours.labels(), [1, 2])
 

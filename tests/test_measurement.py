@@ -471,11 +471,17 @@ def test_spacing_scales_area_and_is_float(tiny):
 
 
 def test_labels_none_segments_with_otsu(coins_crop):
-    reference_labels = sk_label(coins_crop > filters.threshold_otsu(coins_crop))
+    from skimage.segmentation import relabel_sequential
+
+    from regionscope.segmentation import DEFAULT_MIN_SIZE, remove_small_regions
+
+    otsu = sk_label(coins_crop > filters.threshold_otsu(coins_crop))
+    # The segment() defaults: Otsu without the regions under DEFAULT_MIN_SIZE (a 2-pixel speck here).
+    reference_labels = relabel_sequential(remove_small_regions(otsu, DEFAULT_MIN_SIZE))[0]
     expected = measure(coins_crop, reference_labels, ["area", "intensity_mean"])
     table = measure(coins_crop, None, ["area", "intensity_mean"])
     pd.testing.assert_frame_equal(table, expected)
-    assert table["label"].tolist() == list(range(1, 8))
+    assert otsu.max() == 7 and table["label"].tolist() == list(range(1, 7))
 
 
 def test_docstring_example(coins_crop):
@@ -484,7 +490,10 @@ def test_docstring_example(coins_crop):
 
 
 def test_classic_reference_in_python(coins_crop):
-    table = measure(coins_crop, properties=["label", "area", "perimeter", "mean_intensity"])
+    from regionscope import segment
+
+    # The classic pipeline keeps every region: min_size=0 (the default drops the 2-pixel region 4).
+    table = measure(coins_crop, segment(coins_crop, min_size=0), properties=["label", "area", "perimeter", "mean_intensity"])
     assert len(table) == 7
     assert _formatted_rows(table) == CLASSIC_ROWS
 
@@ -493,7 +502,7 @@ def test_classic_reference_in_python(coins_crop):
 # THE CLASSIC REFERENCE through the command line (acceptance test)
 # --------------------------------------------------------------------------
 
-CLASSIC_ARGS = ["--properties", "label,area,perimeter,mean_intensity"]
+CLASSIC_ARGS = ["--properties", "label,area,perimeter,mean_intensity", "--min-size", "0"]  # keep every region
 
 
 def _check_classic_csv(path):

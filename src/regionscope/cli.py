@@ -1,12 +1,19 @@
 """The ``regionscope`` command: ``measure`` and ``view``.
 
 Exit codes: 0 success, 1 bad input (a one-line message on stderr naming the file
-and the problem; ``--debug`` adds the traceback), 2 usage errors.
+and the problem; ``--debug`` adds the traceback), 2 usage errors. A table piped
+into a program that stops reading early (``| head``) ends quietly with 0.
+
+Long steps (reading, segmenting, measuring, writing, outlining) show a progress
+bar on stderr when it is a terminal (see :mod:`regionscope.progress`).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import socket
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +21,7 @@ from pathlib import Path
 from regionscope._version import __version__
 from regionscope.errors import FilterError, RegionscopeError
 from regionscope.export import export_labels, table_format, write_table
+from regionscope.segmentation import DEFAULT_MIN_SIZE, DEFAULTS
 
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
@@ -24,6 +32,7 @@ examples:
   regionscope measure coins.png --properties label,area,perimeter,intensity_mean
   regionscope measure nuclei.tif --threshold li --min-size 20 --filter "{area} > 100 && {eccentricity} < 0.8"
   regionscope measure dark_pores.png --dark-objects -o pores.parquet
+  regionscope measure ihc.png --channel blue --fill-holes --split-touching -o nuclei.csv
   regionscope measure cells.tif --labels mask.tif --filter "{area} > 100" --export-labels big_cells.tif
 """
 
@@ -41,6 +50,12 @@ examples:
   regionscope view                               # the built-in coins sample
   regionscope view cells.tif --labels mask.tif
   regionscope view cells.tif --threshold li --min-size 30 --port 8051
+  regionscope view ihc.png --channel blue --split-touching
+  regionscope view cells.tif --labels mask.tif --session cells-session.json
+"""
+
+PROGRESS_NOTE = """progress: a bar on stderr while reading, segmenting, measuring and writing, shown
+when stderr is a terminal; REGIONSCOPE_PROGRESS=1 always shows it, 0 never.
 """
 
 
@@ -64,7 +79,7 @@ def build_parser():
         "measure",
         help="measure every region of a segmentation and write the table",
         description="Measure every region (scikit-image regionprops) and write one row per region.",
-        epilog=MEASURE_EXAMPLES,
+        epilog=MEASURE_EXAMPLES + "\n" + PROGRESS_NOTE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_input_arguments(measure)
@@ -100,7 +115,12 @@ def build_parser():
         metavar="DIR",
         help="folder where exclusions and classes are saved (default: $REGIONSCOPE_WORKSPACE or the user data folder)",
     )
-    view.add_argument("--session", metavar="FILE", help="reopen a session saved from the page (Export > Session)")
+    view.add_argument("--session", metavar="FILE", help="reopen a session saved from the page (Export > Session) for this data")
+    view.add_argument(
+        "--force-session",
+        action="store_true",
+        help="apply --session's classes and exclusions even though it was saved for other data",
+    )
     view.add_argument("--debug", action="store_true", help="Dash debug mode and tracebacks")
     view.set_defaults(run=run_view)
     return parser
@@ -111,16 +131,68 @@ def _add_input_arguments(parser, *, image_optional=False):
 
     parser.add_argument("image", nargs="?" if image_optional else None, metavar="IMAGE", help="image file (TIFF, OME-TIFF, PNG, JPEG, BMP, GIF, .npy)")
     parser.add_argument("--labels", metavar="MASK", help="label image (integer; boolean masks are labelled); default: segment IMAGE")
-    parser.add_argument("--threshold", metavar="METHOD", default="otsu", choices=METHODS, help=f"threshold method when segmenting: {', '.join(METHODS)} (default otsu)")
-    parser.add_argument("--dark-objects", action="store_true", help="objects are darker than the background")
-    parser.add_argument("--min-size", type=int, default=0, metavar="N", help="drop regions smaller than N pixels when segmenting")
+    segmenting = parser.add_argument_group("segmentation (without --labels)")
+    segmenting.add_argument("--threshold", metavar="METHOD", default=DEFAULTS["method"], choices=METHODS, help=f"threshold method: {', '.join(METHODS)} (default {DEFAULTS['method']})")
+    segmenting.add_argument("--dark-objects", action="store_true", help="objects are darker than the background")
+    segmenting.add_argument(
+        "--min-size",
+        type=int,
+        default=DEFAULT_MIN_SIZE,
+        metavar="N",
+        help=f"drop regions smaller than N pixels (voxels in 3D); default {DEFAULT_MIN_SIZE}, "
+        "scikit-image's remove_small_objects default; 0 keeps every region",
+    )
+    segmenting.add_argument("--fill-holes", action="store_true", help="fill holes in the objects before labelling")
+    segmenting.add_argument("--split-touching", action="store_true", help="split touching round objects (distance-transform watershed)")
+    segmenting.add_argument(
+        "--channel",
+        metavar="NAME|INDEX",
+        help="channel of a multichannel image to segment: its name in the file (red, green, blue for RGB) or "
+        "its index from 0; default: the luminance of an RGB image, the first channel of others",
+    )
 
 
 def segmentation_options(args):
-    """The keyword arguments of :func:`regionscope.segment` given on the command line."""
+    """The keyword arguments of :func:`regionscope.segment` given on the command line.
+
+    ``channel`` stays as typed (a name or an index); it is resolved against
+    the file's channel names once the image is read.
+    """
     if args.min_size < 0:
         raise UsageError(f"--min-size must be >= 0, not {args.min_size}")
-    return {"method": args.threshold, "objects": "dark" if args.dark_objects else "bright", "min_size": args.min_size}
+    return {
+        "method": args.threshold,
+        "objects": "dark" if args.dark_objects else "bright",
+        "min_size": args.min_size,
+        "fill_holes": args.fill_holes,
+        "split_touching": args.split_touching,
+        "channel": args.channel,
+    }
+
+
+#: Segmentation options as typed on the command line, for messages.
+OPTION_NAMES = {
+    "method": "--threshold",
+    "objects": "--dark-objects",
+    "min_size": "--min-size",
+    "fill_holes": "--fill-holes",
+    "split_touching": "--split-touching",
+    "channel": "--channel",
+}
+
+
+def warn_unused_segmentation(args, options):
+    """With --labels nothing is segmented: say so when segmentation options were given."""
+    if not args.labels:
+        return
+    given = [OPTION_NAMES[key] for key, value in options.items() if value != DEFAULTS[key]]
+    if given:
+        warn(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} not used with --labels (the labels are used as given)")
+
+
+def warn(message):
+    """One warning line on stderr."""
+    print(f"regionscope: warning: {message}", file=sys.stderr, flush=True)
 
 
 def output_format(path):
@@ -142,7 +214,8 @@ def _naming_the_filter(text):
 
 def run_measure(args):
     """``regionscope measure``: read, (segment,) measure, filter, write."""
-    from regionscope.pipeline import measure_files
+    from regionscope.pipeline import labels_warning, measure_files, regions_text
+    from regionscope.progress import stage, stages
     from regionscope.query import filter_table, parse_filter
 
     if args.output:
@@ -153,45 +226,102 @@ def run_measure(args):
     properties = args.properties.split(",") if args.properties else None
     if args.export_labels and not args.export_labels.lower().endswith((".tif", ".tiff")):
         raise UsageError(f"cannot write {args.export_labels}: --export-labels must end in .tif or .tiff")
-    table, labels = measure_files(
-        args.image,
-        args.labels,
-        properties=properties,
-        segmentation=options,
-        return_labels=True,
-    )
-    if expression is not None:
-        with _naming_the_filter(args.filter):
-            table = filter_table(table, expression)
-    if args.export_labels:
-        export_labels(labels, args.export_labels, table["label"].tolist())
-        print(f"{len(table)} regions written to {args.export_labels}", file=sys.stderr)
-    if args.output:
-        write_table(table, args.output)
-        print(f"{len(table)} regions written to {args.output}", file=sys.stderr)
-    else:
+    warn_unused_segmentation(args, options)
+    n_writes = bool(args.output) + bool(args.export_labels)
+    with stages("reading image", 3 + n_writes):
+        table, labels = measure_files(
+            args.image,
+            args.labels,
+            properties=properties,
+            segmentation=options,
+            return_labels=True,
+        )
+        if args.labels:
+            message = labels_warning(args.labels, labels)
+            if message:
+                warn(message)
+        if expression is not None:
+            with _naming_the_filter(args.filter):
+                table = filter_table(table, expression)
+        written = []
+        if args.export_labels:
+            stage(f"writing {Path(args.export_labels).name}")
+            export_labels(labels, args.export_labels, table["label"].tolist())
+            written.append(args.export_labels)
+        if args.output:
+            stage(f"writing {Path(args.output).name}")
+            write_table(table, args.output)
+            written.append(args.output)
+    for path in written:
+        print(f"{regions_text(len(table))} written to {path}", file=sys.stderr)
+    if not args.output:
         print(table.to_string(index=False) if len(table) else f"no regions (columns: {', '.join(table.columns)})")
     return 0
+
+
+class PortInUseError(RegionscopeError):
+    """The port to serve on is taken by another program."""
+
+
+def check_port_free(host, port):
+    """Raise :class:`PortInUseError` when ``host:port`` cannot be listened on.
+
+    Checked before any data is read, so the user learns it at once. A port that
+    is free now could be taken before the server starts; the server would then
+    fail itself, which is rare enough.
+    """
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # The same option the server sets: a port left in TIME_WAIT by a
+        # previous run counts as free, as it is for the server.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUseError(f"port {port} on {host} is already in use by another program; choose another with --port") from None
+            raise PortInUseError(f"cannot serve on {host}:{port} ({exc.strerror or exc}); check --host and --port") from None
 
 
 def run_view(args):
     """``regionscope view``: serve the explorer app."""
     from regionscope.app.server import serve_files
+    from regionscope.segmentation import SegmentationError
 
     segmentation = segmentation_options(args)
-    if args.image is None and segmentation == {"method": "otsu", "objects": "bright", "min_size": 0}:
-        segmentation = None  # the sample's own settings
-    serve_files(
-        args.image,
-        args.labels,
-        segmentation=segmentation,
-        host=args.host,
-        port=args.port,
-        debug=args.debug,
-        workspace=args.workspace,
-        session_path=args.session,
-    )
+    warn_unused_segmentation(args, segmentation)
+    check_port_free(args.host, args.port)
+    try:
+        serve_files(
+            args.image,
+            args.labels,
+            segmentation=segmentation,
+            host=args.host,
+            port=args.port,
+            debug=args.debug,
+            workspace=args.workspace,
+            session_path=args.session,
+            force_session=args.force_session,
+        )
+    except SegmentationError as exc:
+        # Name the image, as `measure` does (the coins sample has no file).
+        raise SegmentationError(f"{args.image or 'the coins sample'}: {exc}") from exc
     return 0
+
+
+def _quiet_broken_pipe():
+    """After the reader of stdout went away (``| head``): no traceback, no flush error at exit."""
+    # As the Python docs advise for SIGPIPE: point stdout at devnull so the
+    # interpreter's final flush does not fail again.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (tests)
+        pass
+    finally:
+        os.close(devnull)
 
 
 def main(argv=None):
@@ -199,7 +329,9 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
     except UsageError as exc:
         parser.exit(EXIT_USAGE, f"regionscope: error: {exc}\n")
     except RegionscopeError as exc:
@@ -208,6 +340,9 @@ def main(argv=None):
         message = " ".join(str(exc).split())
         print(f"regionscope: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        return 0
     except KeyboardInterrupt:
         return 130
 

@@ -12,6 +12,7 @@ so filling a region's rings with the even-odd rule gives back its mask.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,13 +20,15 @@ from scipy import ndimage as ndi
 from skimage.measure import find_contours
 
 
-@dataclass(frozen=True)
-class RegionContours:
-    """All rings of all regions, packed in flat arrays.
+@dataclass(frozen=True, eq=False, repr=False)
+class RegionContours(Mapping):
+    """All rings of all regions: a read-only mapping from label to rings.
 
-    Ring ``i`` belongs to region ``label[i]`` on plane ``plane[i]`` (the z index
-    for 3D labels, 0 for 2D) and its points are
-    ``coords[start[i]:start[i + 1]]``.
+    ``contours[label]`` is that region's list of ``(n_points, 2)`` rings,
+    ``(row, col)`` (in 3D, of every plane: :meth:`rings` picks one); ``len``, ``in`` and iteration are over the labels (sorted)
+    that have rings. Underneath the rings are packed in flat arrays: ring
+    ``i`` belongs to region ``label[i]`` on plane ``plane[i]`` (the z index
+    for 3D labels, 0 for 2D) and its points are ``coords[start[i]:start[i + 1]]``.
 
     Attributes
     ----------
@@ -36,6 +39,15 @@ class RegionContours:
         ``(row, col)`` of each point; each ring is closed (last point == first).
     ndim : int
         2 or 3: the dimension of the label image.
+
+    Examples
+    --------
+    >>> labels = np.zeros((5, 6), int); labels[1:4, 1:3] = 7; labels[2, 4] = 9
+    >>> contours = region_contours(labels)
+    >>> contours
+    RegionContours(2 regions, 2 rings, 2D)
+    >>> list(contours), 7 in contours, len(contours[9]), contours[9][0].shape
+    ([7, 9], True, 1, (5, 2))
     """
 
     label: np.ndarray
@@ -44,7 +56,35 @@ class RegionContours:
     coords: np.ndarray
     ndim: int
 
+    # Identity, not Mapping's item-by-item equality (which would compare arrays).
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __getitem__(self, label):
+        rings = self.rings(label) if _is_label(label) else []
+        if not rings:
+            raise KeyError(f"no region with label {label!r}; the labels with outlines are {_labels_text(self.labels())}")
+        return rings
+
+    def __iter__(self):
+        return iter(self.labels().tolist())
+
     def __len__(self):
+        return len(self.labels())
+
+    def __contains__(self, label):
+        return _is_label(label) and bool(np.any(self.label == label))
+
+    def __repr__(self):
+        n_regions, n_rings = len(self), self.n_rings
+        return (
+            f"RegionContours({n_regions:,} region{'' if n_regions == 1 else 's'}, "
+            f"{n_rings:,} ring{'' if n_rings == 1 else 's'}, {self.ndim}D)"
+        )
+
+    @property
+    def n_rings(self):
+        """Number of rings of all regions (and planes)."""
         return len(self.label)
 
     def rings(self, label, plane=None):
@@ -59,6 +99,7 @@ class RegionContours:
         Returns
         -------
         list of ndarray, each of shape (n_points, 2)
+            Empty for a label without rings.
         """
         selected = self.label == label
         if plane is not None:
@@ -68,6 +109,17 @@ class RegionContours:
     def labels(self):
         """The labels that have at least one ring, sorted."""
         return np.unique(self.label)
+
+
+def _is_label(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _labels_text(labels, limit=8):
+    if len(labels) == 0:
+        return "none"
+    shown = ", ".join(str(v) for v in labels[:limit].tolist())
+    return shown + (f", ... ({len(labels):,} in all)" if len(labels) > limit else "")
 
 
 #: Largest label value handled without renumbering (see ``_planar_contours``).
@@ -118,8 +170,8 @@ def region_contours(labels):
     --------
     >>> labels = np.zeros((5, 5), int); labels[1:4, 1:4] = 7; labels[2, 2] = 0
     >>> contours = region_contours(labels)
-    >>> contours.label.tolist()   # the outer ring and the hole
-    [7, 7]
+    >>> len(contours[7])   # the outer ring and the hole
+    2
     """
     labels = np.asarray(labels)
     if labels.ndim not in (2, 3):

@@ -17,7 +17,8 @@ import pandas as pd
 from regionscope.contours import RegionContours, region_contours
 from regionscope.io import ImageData
 from regionscope.measurement import measure
-from regionscope.segmentation import segment
+from regionscope.progress import stage
+from regionscope.segmentation import segment, segmentation_settings, uses_luminance
 
 #: Largest number of regions the label-index raster can address (24 bits).
 MAX_REGIONS = 2**24 - 1
@@ -77,7 +78,8 @@ class Dataset:
     labels_given : bool
         Whether the labels came from the user (False: from :func:`segment`).
     segmentation : dict
-        The :func:`segment` options used when ``labels_given`` is False.
+        Every :func:`segment` setting used (defaults filled in, ``channel`` an
+        index or None) when ``labels_given`` is False; ``{}`` otherwise.
     """
 
     id: str
@@ -161,17 +163,22 @@ def prepare_dataset(image, labels=None, *, name="image", segmentation=None, prop
     -------
     Dataset
     """
-    segmentation = dict(segmentation or {})
     labels_given = labels is not None
+    # Every setting, defaults filled in and a channel name made an index: what
+    # the Data panel shows and what the dataset id hashes.
+    segmentation = {} if labels_given else _settings_for(image, segmentation)
     if labels is None:
+        stage("segmenting")
         labels = segment(image.data, multichannel=image.has_channels, **segmentation)
     labels = np.asarray(labels)
     if labels_given and labels.flags.writeable:
         # The caller's array stays theirs (and writable); the dataset's copy is frozen.
         labels = labels.copy()
+    stage("measuring")
     table = measure(
         image.data, labels, properties, channel_names=image.channel_names, multichannel=image.has_channels
     )
+    stage("outlining regions")
     return Dataset(
         id=dataset_id(image, labels if labels_given else None, segmentation, properties),
         name=name,
@@ -181,7 +188,7 @@ def prepare_dataset(image, labels=None, *, name="image", segmentation=None, prop
         contours=region_contours(labels),
         index=_read_only(label_index(labels, table["label"].to_numpy())),
         labels_given=labels_given,
-        segmentation=segmentation if not labels_given else {},
+        segmentation=segmentation,
     )
 
 
@@ -194,12 +201,23 @@ def dataset_id(image, labels, segmentation, properties=None):
     labels : ndarray or None
         Given labels; ``None`` when the labels come from ``segmentation``.
     segmentation : dict
+        :func:`regionscope.segment` options; hashed with the defaults filled
+        in, so ``{}`` and the explicit default settings give one id.
     properties : sequence of str or None
     """
+    if labels is None:
+        segmentation = _settings_for(image, segmentation)
     return content_hash(
         image.data,
         image.channel_names,
         labels,
         None if labels is not None else segmentation,
         None if properties is None else tuple(properties),
+    )
+
+
+def _settings_for(image, segmentation):
+    """Every :func:`segment` setting for ``image`` (a channel name made its index)."""
+    return segmentation_settings(
+        segmentation, channel_names=image.channel_names, luminance=uses_luminance(image.data, image.has_channels)
     )

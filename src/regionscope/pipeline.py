@@ -1,45 +1,46 @@
 """From files to a region table: the steps ``regionscope measure`` runs.
 
 Reading, the shape check, segmentation (when no labels are given) and
-measurement, with a progress bar on stderr that appears only when the work
-takes more than a moment.
+measurement, each a stage of the command line's progress bar
+(:mod:`regionscope.progress`).
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from regionscope.io import load_image, load_labels_for
 from regionscope.measurement import measure
-from regionscope.segmentation import SegmentationError, segment
+from regionscope.progress import stage, stages
+from regionscope.segmentation import (
+    SegmentationError,
+    intensity_like_labels,
+    segment,
+    segmentation_settings,
+    uses_luminance,
+)
 
-#: Seconds of work before the progress bar shows itself.
-PROGRESS_DELAY = 0.5
 
-
-@contextmanager
-def progress_steps(total, *, enabled=None):
-    """A stage-by-stage progress bar on stderr; ``step(name)`` advances it.
+def segment_file_image(image, segmentation=None):
+    """Segment a read image, naming its file in any error.
 
     Parameters
     ----------
-    total : int
-        Number of stages.
-    enabled : bool or None
-        ``None`` shows the bar only when stderr is a terminal.
+    image : ImageData
+    segmentation : dict or None
+        :func:`regionscope.segment` options; ``channel`` may be a channel name
+        of the file (see :func:`regionscope.segmentation.segmentation_settings`).
+
+    Returns
+    -------
+    ndarray of int32, shape (Y, X) or (Z, Y, X)
     """
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, delay=PROGRESS_DELAY, disable=None if enabled is None else not enabled, unit="step", leave=False)
-
-    def step(description):
-        bar.set_description_str(description)
-        bar.update(1)
-
     try:
-        yield step
-    finally:
-        bar.close()
+        settings = segmentation_settings(
+            segmentation, channel_names=image.channel_names, luminance=uses_luminance(image.data, image.has_channels)
+        )
+        return segment(image.data, multichannel=image.has_channels, **settings)
+    except SegmentationError as exc:
+        # Say which image could not be segmented, as file errors do.
+        raise SegmentationError(f"{image.source or 'the image'}: {exc}") from exc
 
 
 def measure_files(image_path, labels_path=None, *, properties=None, segmentation=None, progress=None, return_labels=False):
@@ -53,9 +54,12 @@ def measure_files(image_path, labels_path=None, *, properties=None, segmentation
     properties : sequence of str or None
         As in :func:`regionscope.measure`.
     segmentation : dict or None
-        Keyword arguments of :func:`regionscope.segment`.
+        Keyword arguments of :func:`regionscope.segment` (``channel`` may be
+        one of the file's channel names).
     progress : bool or None
-        Show a progress bar (``None``: when stderr is a terminal).
+        Show a progress bar on stderr (``None``: see
+        :func:`regionscope.progress.progress_enabled`). Inside a caller's
+        :func:`regionscope.progress.stages` the stages join that bar.
     return_labels : bool
         Also return the label image (read or segmented).
 
@@ -66,19 +70,15 @@ def measure_files(image_path, labels_path=None, *, properties=None, segmentation
     labels : ndarray of int, shape (Y, X) or (Z, Y, X)
         Only with ``return_labels=True``.
     """
-    with progress_steps(3, enabled=progress) as step:
+    with stages("reading image", 3, enabled=progress):
         image = load_image(image_path)
-        step("read image")
         if labels_path is None:
-            try:
-                labels = segment(image.data, multichannel=image.has_channels, **(segmentation or {}))
-            except SegmentationError as exc:
-                # Say which image could not be segmented, as file errors do.
-                raise SegmentationError(f"{image.source or image_path}: {exc}") from exc
-            step("segmented")
+            stage("segmenting")
+            labels = segment_file_image(image, segmentation)
         else:
+            stage("reading labels")
             labels = load_labels_for(image, labels_path).data
-            step("read labels")
+        stage("measuring")
         table = measure(
             image.data,
             labels,
@@ -87,5 +87,34 @@ def measure_files(image_path, labels_path=None, *, properties=None, segmentation
             channel_names=image.channel_names,
             multichannel=image.has_channels,
         )
-        step("measured")
     return (table, labels) if return_labels else table
+
+
+def labels_warning(labels_path, labels):
+    """A warning for label images that look like intensity images, or None.
+
+    Parameters
+    ----------
+    labels_path : str or os.PathLike
+        The file the labels came from (named in the message).
+    labels : ndarray of int
+
+    Returns
+    -------
+    str or None
+    """
+    from pathlib import Path
+
+    reason = intensity_like_labels(labels)
+    if reason is None:
+        return None
+    name = Path(labels_path).name
+    return (
+        f"{name} looks like an intensity image, not a label image: {reason}. "
+        f"If it is the image, give it as IMAGE without --labels to segment it."
+    )
+
+
+def regions_text(count):
+    """``"1 region"``, ``"24 regions"``, ``"12,000 regions"``: a region count for messages."""
+    return f"{count:,} region" if count == 1 else f"{count:,} regions"

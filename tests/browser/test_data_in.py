@@ -257,3 +257,39 @@ def test_zooming_into_a_large_plane_shows_full_resolution_pixels(monkeypatch, ne
         park(page)
         served.server.stop()
 
+
+
+@pytest.fixture(scope="module")
+def rgb_app():
+    """An RGB image, segmented here: a red square (100 px), two touching blue discs, a green speck."""
+    rgb = np.zeros((60, 80, 3), np.uint8)
+    rgb[4:14, 4:14, 0] = 220
+    rows, cols = np.indices(rgb.shape[:2])
+    touching = ((rows - 36) ** 2 + (cols - 30) ** 2 <= 81) | ((rows - 36) ** 2 + (cols - 44) ** 2 <= 81)
+    rgb[touching, 2] = 230
+    rgb[50, 70, 1] = 255
+    served = serve(rgb, None, channel_names=["red", "green", "blue"], name="rgb")
+    yield served
+    served.server.stop()
+
+
+def test_data_panel_segments_the_chosen_channel_and_says_so(rgb_app, new_page):
+    """Issue 8, points 4 and 7: the default min size is shown; segment channel and split touching apply."""
+    from regionscope import segment
+
+    page = new_page(rgb_app.url)
+    wait_text(page, "#rs-dataset-name", "segmented here on luminance")
+    if not page.locator("#rs-segment").is_visible():
+        page.locator("details.rs-details summary").first.click()
+    assert page.locator("#rs-min-size").input_value() == "64"
+    assert "Min size, px (default 64)" in page.locator(".rs-data").inner_text()
+    assert page.locator("#rs-segment-channel-row").is_visible()
+    choose_option(page, "rs-segment-channel", "blue")
+    page.locator("#rs-segment").click()
+    wait_text(page, "#rs-notice", "segmented here on blue")
+    wait_text(page, "#rs-dataset-name", "1 region (segmented here on blue)")  # the two discs touch
+    page.locator("#rs-split-touching input").check()
+    page.locator("#rs-segment").click()
+    expected = segment(rgb_app.dataset.image.data, channel=2, split_touching=True).max()
+    assert expected == 2
+    wait_text(page, "#rs-dataset-name", "2 regions (segmented here on blue)")

@@ -60,7 +60,9 @@ from regionscope.app.ids import ID
 from regionscope.app.layout import HISTOGRAM
 from regionscope.errors import FilterError, RegionscopeError
 from regionscope.export import with_class_column
+from regionscope.pipeline import regions_text
 from regionscope.query import filter_mask, parse_filter
+from regionscope.segmentation import AUTO_CHANNEL, DEFAULTS, segmented_channel_name, uses_luminance
 
 HIDDEN = {"display": "none"}
 SHOWN = {}
@@ -185,6 +187,10 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         Output(ID.OBJECTS, "value"),
         Output(ID.MIN_SIZE, "value"),
         Output(ID.FILL_HOLES, "value"),
+        Output(ID.SPLIT_TOUCHING, "value"),
+        Output(ID.SEGMENT_CHANNEL, "options"),
+        Output(ID.SEGMENT_CHANNEL, "value"),
+        Output(ID.SEGMENT_CHANNEL_ROW, "style"),
         Output(ID.PLOT_X, "options"),
         Output(ID.PLOT_X, "value"),
         Output(ID.PLOT_Y, "options"),
@@ -220,7 +226,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         name = f"{dataset.name} · {dataset.shape[-1]}×{dataset.shape[-2]}"
         if dataset.labels.ndim == 3:
             name += f"×{dataset.shape[0]}"
-        name += f" · {n_regions} regions" + ("" if dataset.labels_given else " (segmented here)")
+        name += f" · {regions_text(n_regions)}" + ("" if dataset.labels_given else f" ({segmented_here(dataset)})")
         return (
             {
                 "dataset": dataset.id,
@@ -241,7 +247,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
             name,
             None,
             message,
-            *segmentation_controls(dataset.segmentation),
+            *segmentation_controls(dataset),
             *plot_axes(numeric_columns(table), plot_x, plot_y),
             excluded,
             classes,
@@ -448,20 +454,22 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         State(ID.OBJECTS, "value"),
         State(ID.MIN_SIZE, "value"),
         State(ID.FILL_HOLES, "value"),
+        State(ID.SPLIT_TOUCHING, "value"),
         prevent_initial_call=True,
         running=[(Output(ID.UPLOAD_IMAGE, "className"), "rs-upload rs-busy", "rs-upload")],
     )
-    def open_uploaded_image(contents, filename, method, objects, min_size, fill_holes):
+    def open_uploaded_image(contents, filename, method, objects, min_size, fill_holes, split_touching):
         if contents is None:
             return no_update, no_update, no_update  # emptied by this callback
         path = None
+        # The panel's settings, except the channel: that choice was for the previous image.
+        segmentation = segmentation_options(method, objects, min_size, fill_holes, split_touching)
         try:
             path = decode_upload(contents, filename, upload_folder)
-            dataset = registry.open_files(path, name=filename, segmentation=segmentation_options(method, objects, min_size, fill_holes))
+            dataset = registry.open_files(path, name=filename, segmentation=segmentation)
         except RegionscopeError as exc:
             return no_update, notice(f"Could not open the image: {upload_message(exc, path, filename)}"), None
-        found = f"{len(dataset.table)} region{'' if len(dataset.table) == 1 else 's'}"
-        return {"id": dataset.id}, notice(f"Opened {filename}: {found} found by segmentation.", error=False), None
+        return {"id": dataset.id}, notice(f"Opened {filename}: {regions_text(len(dataset.table))} found by segmentation.", error=False), None
 
     @app.callback(
         Output(ID.DATASET, "data", allow_duplicate=True),
@@ -486,8 +494,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
             dataset = registry.open(current.image, labels.data, name=current.name)
         except RegionscopeError as exc:
             return no_update, notice(f"Could not use the label mask: {upload_message(exc, path, filename)}"), None
-        found = f"{len(dataset.table)} region{'' if len(dataset.table) == 1 else 's'}"
-        return {"id": dataset.id}, notice(f"Opened {filename} as the labels of {current.name}: {found}.", error=False), None
+        return {"id": dataset.id}, notice(f"Opened {filename} as the labels of {current.name}: {regions_text(len(dataset.table))}.", error=False), None
 
     @app.callback(
         Output(ID.DATASET, "data", allow_duplicate=True),
@@ -498,16 +505,19 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         State(ID.OBJECTS, "value"),
         State(ID.MIN_SIZE, "value"),
         State(ID.FILL_HOLES, "value"),
+        State(ID.SPLIT_TOUCHING, "value"),
+        State(ID.SEGMENT_CHANNEL, "value"),
         prevent_initial_call=True,
         running=[(Output(ID.SEGMENT, "disabled"), True, False)],
     )
-    def segment_again(_clicks, store, method, objects, min_size, fill_holes):
+    def segment_again(_clicks, store, method, objects, min_size, fill_holes, split_touching, channel):
         current = _dataset_or_default(store)
+        segmentation = segmentation_options(method, objects, min_size, fill_holes, split_touching, channel)
         try:
-            dataset = registry.open(current.image, None, name=current.name, segmentation=segmentation_options(method, objects, min_size, fill_holes))
+            dataset = registry.open(current.image, None, name=current.name, segmentation=segmentation)
         except RegionscopeError as exc:
             return no_update, notice(f"Segmentation failed: {exc}")
-        return {"id": dataset.id}, notice(f"Segmented with {method}: {len(dataset.table)} regions.", error=False)
+        return {"id": dataset.id}, notice(f"Segmented with {method}: {regions_text(len(dataset.table))} ({segmented_here(dataset)}).", error=False)
 
     register_annotation_callbacks(app, annotations, _dataset_or_default)
     register_export_callbacks(app, annotations, _dataset_or_default)
@@ -538,28 +548,69 @@ def plot_axes(columns, x, y):
     return numeric, x, y_options, y
 
 
-def segmentation_options(method, objects, min_size, fill_holes):
-    """:func:`regionscope.segment` options from the settings panel's values."""
+def segmentation_options(method, objects, min_size, fill_holes, split_touching=(), channel=AUTO_CHANNEL):
+    """:func:`regionscope.segment` options from the Data panel's values.
+
+    An empty or unreadable min size is the default (:data:`DEFAULTS`); a
+    negative one is 0.
+    """
     try:
-        size = int(min_size or 0)
+        size = int(min_size)
     except (TypeError, ValueError):
-        size = 0
+        size = DEFAULTS["min_size"]
     return {
-        "method": method or "otsu",
-        "objects": objects or "bright",
+        "method": method or DEFAULTS["method"],
+        "objects": objects or DEFAULTS["objects"],
         "min_size": max(size, 0),
         "fill_holes": bool(fill_holes),
+        "split_touching": bool(split_touching),
+        "channel": None if channel in (None, AUTO_CHANNEL) else channel,
     }
 
 
-def segmentation_controls(options):
-    """The settings panel's values for :func:`regionscope.segment` options (inverse of the above)."""
+def segmentation_controls(dataset):
+    """The Data panel's values for a dataset's segmentation (the inverse of the above).
+
+    Returns
+    -------
+    tuple
+        method, objects, min size, fill holes, split touching, the segment
+        channel's options, value and row style (hidden without channels).
+        A dataset with given labels shows the defaults.
+    """
+    options = dataset.segmentation or DEFAULTS
     return (
-        options.get("method", "otsu"),
-        options.get("objects", "bright"),
-        options.get("min_size", 0),
+        options.get("method", DEFAULTS["method"]),
+        options.get("objects", DEFAULTS["objects"]),
+        options.get("min_size", DEFAULTS["min_size"]),
         ["fill"] if options.get("fill_holes") else [],
+        ["split"] if options.get("split_touching") else [],
+        *segment_channel_choice(dataset.image, options.get("channel")),
     )
+
+
+def segment_channel_choice(image, channel):
+    """Options, value and row style of the segment-channel dropdown.
+
+    The first option is the default channel (``"auto"``): "luminance" for an
+    RGB(A) image, the first channel's name otherwise.
+    """
+    if not image.has_channels:
+        return [], AUTO_CHANNEL, HIDDEN
+    names = list(image.channel_names)
+    luminance = uses_luminance(image.data, multichannel=True)
+    options = [{"label": "luminance" if luminance else names[0], "value": AUTO_CHANNEL}]
+    options += [{"label": name, "value": index} for index, name in enumerate(names) if luminance or index > 0]
+    return options, AUTO_CHANNEL if channel is None else channel, SHOWN
+
+
+def segmented_here(dataset):
+    """``"segmented here"``, with the channel for a multichannel image: ``"segmented here on blue"``."""
+    image = dataset.image
+    channel = segmented_channel_name(
+        dataset.segmentation.get("channel"), image.channel_names, luminance=uses_luminance(image.data, image.has_channels)
+    )
+    return "segmented here" + (f" on {channel}" if channel else "")
 
 
 def register_clientside_callbacks(app):

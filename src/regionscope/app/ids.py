@@ -94,6 +94,9 @@ class ID(StrEnum):
     OBJECTS = "rs-objects"
     MIN_SIZE = "rs-min-size"
     FILL_HOLES = "rs-fill-holes"
+    SPLIT_TOUCHING = "rs-split-touching"
+    SEGMENT_CHANNEL = "rs-segment-channel"  # which channel is segmented (the display Channel only shows)
+    SEGMENT_CHANNEL_ROW = "rs-segment-channel-row"
     SEGMENT = "rs-segment"
     HELP = "rs-help"  # the "How to use" dialog
     HELP_OPEN = "rs-help-open"

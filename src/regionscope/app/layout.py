@@ -15,7 +15,7 @@ from dash import dcc, html
 from regionscope.app.colors import CLASS_PALETTE, COLORMAPS
 from regionscope.app.grid import ROW_ID
 from regionscope.app.ids import ID
-from regionscope.segmentation import METHODS
+from regionscope.segmentation import AUTO_CHANNEL, DEFAULTS, METHODS
 
 #: Largest upload accepted in the page, in bytes.
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
@@ -255,18 +255,47 @@ def data_panel():
                     html.Div(
                         className="rs-toolbar",
                         children=[
-                            control("Threshold", dcc.Dropdown(id=ID.METHOD, options=list(METHODS), value="otsu", clearable=False, style={"width": "8rem"})),
+                            control("Threshold", dcc.Dropdown(id=ID.METHOD, options=list(METHODS), value=DEFAULTS["method"], clearable=False, style={"width": "8rem"})),
                             control(
                                 "Objects",
                                 dcc.RadioItems(
                                     id=ID.OBJECTS,
                                     options=[{"label": " bright", "value": "bright"}, {"label": " dark", "value": "dark"}],
-                                    value="bright",
+                                    value=DEFAULTS["objects"],
                                     inline=True,
                                 ),
                             ),
-                            control("Min size", dcc.Input(id=ID.MIN_SIZE, type="number", min=0, step=1, value=0, style={"width": "5rem"})),
+                            html.Div(
+                                control(
+                                    "Segment channel",
+                                    dcc.Dropdown(id=ID.SEGMENT_CHANNEL, options=[], value=AUTO_CHANNEL, clearable=False, style={"width": "9rem"}),
+                                ),
+                                id=ID.SEGMENT_CHANNEL_ROW,
+                                style={"display": "none"},
+                            ),
+                            html.Div(
+                                control(
+                                    f"Min size, px (default {DEFAULTS['min_size']})",
+                                    dcc.Input(
+                                        id=ID.MIN_SIZE,
+                                        type="number",
+                                        min=0,
+                                        step=1,
+                                        value=DEFAULTS["min_size"],
+                                        placeholder=str(DEFAULTS["min_size"]),
+                                        style={"width": "5rem"},
+                                    ),
+                                ),
+                                title=f"Regions smaller than this many pixels (voxels in 3D) are dropped. "
+                                f"Default {DEFAULTS['min_size']}; 0 keeps every region.",
+                            ),
                             dcc.Checklist(id=ID.FILL_HOLES, options=[{"label": " fill holes", "value": "fill"}], value=[], className="rs-control"),
+                            dcc.Checklist(
+                                id=ID.SPLIT_TOUCHING,
+                                options=[{"label": " split touching", "value": "split"}],
+                                value=[],
+                                className="rs-control",
+                            ),
                             html.Button("Segment image", id=ID.SEGMENT, className="rs-button"),
                         ],
                     ),

@@ -8,6 +8,7 @@ in that process's memory).
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 
@@ -16,11 +17,13 @@ import dash
 from regionscope.app.callbacks import register_callbacks
 from regionscope.app.layout import build_layout
 from regionscope.app.registry import DatasetRegistry
+from regionscope.errors import RegionscopeError
 from regionscope.io import ImageData
 
 ASSETS = Path(__file__).parent / "assets"
-#: How the coins sample is segmented: Otsu, holes filled, specks dropped (24 regions).
-SAMPLE_SEGMENTATION = {"method": "otsu", "fill_holes": True, "min_size": 100}
+#: How the coins sample is segmented: with the defaults, like any image
+#: (``regionscope.segmentation.DEFAULTS``: Otsu, specks dropped; 24 coins).
+SAMPLE_SEGMENTATION = {}
 
 
 def create_app(default_dataset, registry, *, upload_folder=None, workspace=None, session=None, title="regionscope"):
@@ -128,22 +131,45 @@ def serve_files(
     debug=False,
     workspace=None,
     session_path=None,
+    force_session=False,
 ):
-    """Open files (or the coins sample) and serve the explorer until interrupted."""
+    """Open files (or the coins sample) and serve the explorer until interrupted.
+
+    A session saved for other data is refused (:class:`SessionMismatchError`)
+    unless ``force_session``: its classes and exclusions would be written into
+    the workspace of these labels.
+    """
     from regionscope.export import read_session
+    from regionscope.pipeline import labels_warning, regions_text
+    from regionscope.progress import stages
 
     session = read_session(session_path) if session_path else None
     registry = DatasetRegistry()
-    dataset = open_default(registry, image_path, labels_path, segmentation=segmentation)
+    with stages("reading", 3 if labels_path is not None else 4):
+        dataset = open_default(registry, image_path, labels_path, segmentation=segmentation)
+    if labels_path is not None and (message := labels_warning(labels_path, dataset.labels)):
+        print(f"regionscope: warning: {message}", file=sys.stderr, flush=True)
     if session and session["dataset_id"] != dataset.id:
-        print(
-            f"regionscope: warning: {session_path} was saved for other data ({session['dataset_name'] or session['dataset_id']}); "
-            "its classes and exclusions are applied to these labels",
-            flush=True,
-        )
+        check_session_fits(session, session_path, dataset, force=force_session)
     app = create_app(dataset, registry, workspace=workspace, session=session)
-    print(f"regionscope: {dataset.name}, {len(dataset.table)} regions. Open http://{host}:{port}/ (Ctrl+C stops)", flush=True)
+    print(f"regionscope: {dataset.name}, {regions_text(len(dataset.table))}. Open http://{host}:{port}/ (Ctrl+C stops)", flush=True)
     app.run(host=host, port=port, debug=debug)
+
+
+class SessionMismatchError(RegionscopeError):
+    """A session file was saved for other data than the data being opened."""
+
+
+def check_session_fits(session, session_path, dataset, *, force=False):
+    """Refuse a session saved for other data, or (``force``) warn on stderr that it is applied anyway."""
+    saved_for = session.get("dataset_name") or session.get("dataset_id")
+    name = Path(session_path).name
+    if not force:
+        raise SessionMismatchError(
+            f"{name} was saved for other data ({saved_for}), not for {dataset.name}; open the data it was saved for, "
+            "or add --force-session to apply its classes and exclusions to these labels"
+        )
+    print(f"regionscope: warning: {name} was saved for other data ({saved_for}); its classes and exclusions are applied to {dataset.name}", file=sys.stderr, flush=True)
 
 
 def explore(
