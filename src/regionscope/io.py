@@ -12,8 +12,10 @@ Every array returned by this module uses one fixed axis order:
 So an image has at most 4 dimensions, ``(Z, Y, X, C)``. Colour images keep
 their colours as channels: RGB is ``(..., 3)`` with channel names
 ``("red", "green", "blue")`` and RGBA is ``(..., 4)`` with ``"alpha"`` added.
-Channels the file does not name are called ``"ch0"``, ``"ch1"``, ... (as in
-:mod:`regionscope.measurement`); repeated names get a suffix (``"GFP_2"``).
+Channels the file does not name get the names of :func:`default_channel_names`,
+the one rule regionscope uses everywhere (files, arrays, the app):
+``("red", "green", "blue"[, "alpha"])`` for 3 or 4 ``uint8`` channels, otherwise
+``"ch0"``, ``"ch1"``, ...; repeated names get a suffix (``"GFP_2"``).
 A label image never has channels: it is ``(Y, X)`` or ``(Z, Y, X)``.
 
 Axes of length 1 other than Y and X (a single Z plane, a single channel, a
@@ -103,6 +105,7 @@ __all__ = [
     "ImageData",
     "SUPPORTED_EXTENSIONS",
     "check_same_shape",
+    "default_channel_names",
     "has_channel_axis",
     "load_image",
     "load_labels_for",
@@ -297,6 +300,40 @@ def has_channel_axis(shape: Sequence[int]) -> bool:
     if len(shape) == 4:
         return shape[-1] <= 4
     return False
+
+
+def default_channel_names(n_channels: int, dtype=None) -> tuple[str, ...]:
+    """Names for channels that have none: the single rule of regionscope.
+
+    Used for files that do not name their channels, for arrays given to
+    :func:`regionscope.measure` or :func:`regionscope.explore`, and by the app,
+    so that the same image always gets the same column names.
+
+    Parameters
+    ----------
+    n_channels : int
+        Number of channels.
+    dtype : numpy dtype or None
+        The image's dtype. Three or four ``uint8`` channels are an ordinary
+        colour picture (which the explorer also shows as one).
+
+    Returns
+    -------
+    tuple of str
+        ``("red", "green", "blue")`` or ``("red", "green", "blue", "alpha")``
+        for 3 or 4 ``uint8`` channels; ``("ch0", "ch1", ...)`` otherwise.
+
+    Examples
+    --------
+    >>> default_channel_names(3, "uint8")
+    ('red', 'green', 'blue')
+    >>> default_channel_names(2)
+    ('ch0', 'ch1')
+    """
+    n_channels = int(n_channels)
+    if dtype is not None and np.dtype(dtype) == np.uint8 and n_channels in (3, 4):
+        return _RGBA_NAMES[:n_channels]
+    return tuple(f"ch{i}" for i in range(n_channels))
 
 
 # --------------------------------------------------------------------------
@@ -944,10 +981,8 @@ def _normalise(raw: _Raw, path: str, axes_override: str | None) -> ImageData:
     names = None
     if "C" in axes:
         n = data.shape[-1]
-        names = _pick_names(raw.channel_names, n)
-        if names is None:
-            names = tuple(f"ch{i}" for i in range(n))
-        names = _unique(names)
+        defaults = default_channel_names(n, data.dtype)
+        names = _unique(_pick_names(raw.channel_names, n) or defaults, defaults)
 
     spatial = [a for a in axes if a != "C"]
     spacing = None
@@ -1073,12 +1108,12 @@ def _pick_names(candidates: tuple[str, ...] | None, n: int) -> tuple[str, ...] |
     return None
 
 
-def _unique(names: Iterable[str]) -> tuple[str, ...]:
-    """Make names non-empty and unique by suffixing '_2', '_3', ..."""
+def _unique(names: Iterable[str], defaults: Sequence[str]) -> tuple[str, ...]:
+    """Make names non-empty (a blank one gets its default) and unique by suffixing '_2', '_3', ..."""
     result: list[str] = []
     seen: set[str] = set()
     for i, name in enumerate(names):
-        name = str(name).strip() or f"ch{i}"
+        name = str(name).strip() or defaults[i]
         candidate, k = name, 2
         while candidate in seen:
             candidate = f"{name}_{k}"

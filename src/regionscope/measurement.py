@@ -25,6 +25,7 @@ from skimage import measure as skmeasure
 
 from regionscope.errors import MeasurementError
 from regionscope.fast_measure import fast_regionprops_table
+from regionscope.io import default_channel_names
 
 #: Old property names (scikit-image < 0.19 tutorials) and what they are now.
 LEGACY_NAMES = {
@@ -189,11 +190,6 @@ def rename_channel_columns(columns, channel_names):
     return renamed
 
 
-def default_channel_names(n_channels):
-    """``["ch0", "ch1", ...]`` for images whose channels have no names."""
-    return [f"ch{i}" for i in range(n_channels)]
-
-
 #: Largest label value measured without renumbering (see :func:`_compact_labels`).
 SPARSE_LABEL_LIMIT = 1_000_000
 
@@ -240,7 +236,8 @@ def measure(image, labels=None, properties=None, *, spacing=None, channel_names=
         Physical pixel size per spatial axis, passed to scikit-image.
     channel_names : sequence of str or None
         Names of the image's channels, used in intensity column names.
-        Default ``ch0, ch1, ...``; RGB images get ``red, green, blue``.
+        Default: :func:`regionscope.io.default_channel_names` (``red, green,
+        blue`` for 3 ``uint8`` channels, ``ch0, ch1, ...`` otherwise).
     multichannel : bool or None
         Whether the image's last axis is channels. ``None``: when ``labels`` are
         given, the image has channels if it has one more axis than the labels;
@@ -287,7 +284,7 @@ def measure(image, labels=None, properties=None, *, spacing=None, channel_names=
             )
         if multichannel and channel_names is None:
             n = image.shape[-1]
-            channel_names = ["red", "green", "blue", "alpha"][:n] if image.dtype == np.uint8 and n in (3, 4) else default_channel_names(n)
+            channel_names = default_channel_names(n, image.dtype)
         if multichannel and len(channel_names) != image.shape[-1]:
             raise MeasurementError(f"{len(channel_names)} channel names given for an image with {image.shape[-1]} channels")
 

@@ -11,6 +11,8 @@ import io
 import numpy as np
 from PIL import Image
 
+from regionscope.io import default_channel_names
+
 #: Contrast limits are these percentiles of each channel.
 CONTRAST_PERCENTILES = (0.5, 99.5)
 #: Above this many pixels the display image is sent as JPEG, not PNG.
@@ -106,7 +108,7 @@ def channel_choices(image):
     if not image.has_channels:
         return []
     options = [{"label": "composite" if not is_rgb(image) else "colour (RGB)", "value": COMPOSITE}]
-    names = image.channel_names or [f"ch{i}" for i in range(image.n_channels)]
+    names = image.channel_names or default_channel_names(image.n_channels, image.data.dtype)
     options += [{"label": str(name), "value": index} for index, name in enumerate(names)]
     return options
 

@@ -75,7 +75,7 @@ def create_app(default_dataset, registry, *, upload_folder=None, workspace=None,
 
 def as_image_data(image, *, channel_names=None, name=None):
     """An ImageData from an array, a path or an ImageData."""
-    from regionscope.io import has_channel_axis, load_image
+    from regionscope.io import default_channel_names, has_channel_axis, load_image
 
     if isinstance(image, ImageData):
         return image
@@ -86,7 +86,7 @@ def as_image_data(image, *, channel_names=None, name=None):
     data = np.asarray(image)
     has_channels = has_channel_axis(data.shape) if channel_names is None else True
     if has_channels and channel_names is None:
-        channel_names = tuple(f"ch{i}" for i in range(data.shape[-1]))
+        channel_names = default_channel_names(data.shape[-1], data.dtype)
     return ImageData(data=data, channel_names=tuple(channel_names) if has_channels else None, spacing=None, source=name)
 
 
