@@ -288,6 +288,32 @@ def _check_labels(labels, where: str = "") -> list[int]:
         return [_check_label(labels, where)]
 
 
+def _check_known(labels: list[int], known_labels) -> None:
+    """Refuse labels that are not among ``known_labels`` (None: no check)."""
+    if known_labels is None:
+        return
+    values = known_labels.tolist() if hasattr(known_labels, "tolist") else list(known_labels)
+    known = set(values)
+    unknown = sorted(label for label in labels if label not in known)
+    if not unknown:
+        return
+    if not known:
+        regions = "this dataset has no regions"
+    else:
+        regions = f"{len(known)} region{'s' if len(known) != 1 else ''}, labels {min(known)} to {max(known)}"
+    if len(unknown) == 1:
+        what = f"label {unknown[0]} is not a region of this dataset"
+    elif len(unknown) <= 5:
+        what = f"labels {', '.join(map(str, unknown))} are not regions of this dataset"
+    else:
+        what = f"{len(unknown)} labels ({unknown[0]}, {unknown[1]}, ..., {unknown[-1]}) are not regions of this dataset"
+    if known:
+        what += f" ({regions})"
+    else:
+        what += f": {regions}"
+    raise AnnotationError(f"{what}; nothing was changed. Select regions in the table or the image.")
+
+
 def normalise_snapshot(snapshot) -> dict:
     """Validate the annotations of a session and return them in normal form.
 
@@ -438,8 +464,9 @@ class AnnotationStore:
     browser can tell that its view is stale; calls that change nothing (e.g.
     excluding an already excluded label) leave it alone.
 
-    Labels are not checked against the dataset: the store does not know its
-    regions. A ``dataset`` argument is a dataset id (``Dataset.id``) or any
+    The store does not know a dataset's regions: callers that do pass them
+    as ``known_labels`` (the app always does), and other labels are refused.
+    A ``dataset`` argument is a dataset id (``Dataset.id``) or any
     object with a string ``id`` attribute.
     """
 
@@ -711,7 +738,7 @@ class AnnotationStore:
 
     # --- assignments ------------------------------------------------------------
 
-    def assign(self, dataset, labels, name: str | None) -> int:
+    def assign(self, dataset, labels, name: str | None, *, known_labels=None) -> int:
         """Put regions in a class, or take them out of any class.
 
         Parameters
@@ -722,6 +749,9 @@ class AnnotationStore:
         name : str or None
             A class defined for the dataset; ``None`` clears the class of
             ``labels``.
+        known_labels : collection of int, optional
+            The labels of the dataset's regions (e.g. ``Dataset.label_values``);
+            when given, other labels are refused and nothing is changed.
 
         Returns
         -------
@@ -731,11 +761,13 @@ class AnnotationStore:
         Raises
         ------
         AnnotationError
-            If a label is not a positive integer or the class is not defined.
+            If a label is not a positive integer, not in ``known_labels``,
+            or the class is not defined.
         AnnotationWriteError
             If the change could not be saved.
         """
         labels = _check_labels(labels)
+        _check_known(labels, known_labels)
         name = None if name is None else _lookup_name(name)
 
         def change(conn, key):
@@ -771,13 +803,15 @@ class AnnotationStore:
 
     # --- exclusions -------------------------------------------------------------
 
-    def exclude(self, dataset, labels) -> int:
+    def exclude(self, dataset, labels, *, known_labels=None) -> int:
         """Exclude regions (from tables, plots and exports).
 
         Parameters
         ----------
         dataset : str or Dataset
         labels : iterable of int (or one int)
+        known_labels : collection of int, optional
+            As in :meth:`assign`: labels not among them are refused.
 
         Returns
         -------
@@ -785,6 +819,7 @@ class AnnotationStore:
             The dataset's revision after the change.
         """
         labels = _check_labels(labels)
+        _check_known(labels, known_labels)
 
         def change(conn, key):
             conn.executemany(
@@ -794,13 +829,15 @@ class AnnotationStore:
 
         return self._write(dataset, change)
 
-    def include(self, dataset, labels) -> int:
+    def include(self, dataset, labels, *, known_labels=None) -> int:
         """Take regions off the exclusion list.
 
         Parameters
         ----------
         dataset : str or Dataset
         labels : iterable of int (or one int)
+        known_labels : collection of int, optional
+            As in :meth:`assign`: labels not among them are refused.
 
         Returns
         -------
@@ -808,6 +845,7 @@ class AnnotationStore:
             The dataset's revision after the change.
         """
         labels = _check_labels(labels)
+        _check_known(labels, known_labels)
 
         def change(conn, key):
             conn.executemany(
