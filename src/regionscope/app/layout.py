@@ -13,7 +13,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from regionscope.app.colors import COLORMAPS
-from regionscope.app.grid import ROW_ID
+from regionscope.app.grid import GRID_FIELD_OPTIONS, ROW_ID
 from regionscope.app.ids import ID
 from regionscope.segmentation import METHODS
 
@@ -179,6 +179,7 @@ def table_panel():
             "animateRows": False,
             "suppressColumnVirtualisation": False,
             "tooltipShowDelay": 300,
+            **GRID_FIELD_OPTIONS,
         },
         rowClassRules={"rs-hovered": "rsIsHovered(params)", "rs-focused": "rsIsFocused(params)"},
         columnSize="autoSize",
