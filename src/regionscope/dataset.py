@@ -170,7 +170,12 @@ def prepare_dataset(image, labels=None, *, name="image", segmentation=None, prop
         # The caller's array stays theirs (and writable); the dataset's copy is frozen.
         labels = labels.copy()
     table = measure(
-        image.data, labels, properties, channel_names=image.channel_names, multichannel=image.has_channels
+        image.data,
+        labels,
+        properties,
+        spacing=image.spacing,
+        channel_names=image.channel_names,
+        multichannel=image.has_channels,
     )
     return Dataset(
         id=dataset_id(image, labels if labels_given else None, segmentation, properties),
@@ -196,10 +201,13 @@ def dataset_id(image, labels, segmentation, properties=None):
     segmentation : dict
     properties : sequence of str or None
     """
+    # The pixel size changes the table (physical columns); without one the id is what it always was.
+    spacing = () if image.spacing is None else (("spacing", image.spacing),)
     return content_hash(
         image.data,
         image.channel_names,
         labels,
         None if labels is not None else segmentation,
         None if properties is None else tuple(properties),
+        *spacing,
     )

@@ -42,7 +42,8 @@ def progress_steps(total, *, enabled=None):
         bar.close()
 
 
-def measure_files(image_path, labels_path=None, *, properties=None, segmentation=None, progress=None, return_labels=False):
+def measure_files(image_path, labels_path=None, *, properties=None, segmentation=None, progress=None, return_labels=False,
+                  max_bytes=None, pixel_size=None):
     """Read an image (and its labels) and measure every region.
 
     Parameters
@@ -58,6 +59,11 @@ def measure_files(image_path, labels_path=None, *, properties=None, segmentation
         Show a progress bar (``None``: when stderr is a terminal).
     return_labels : bool
         Also return the label image (read or segmented).
+    max_bytes : int, str or None
+        Memory budget of each file read (see :func:`regionscope.io.load_image`).
+    pixel_size : float, sequence of float or None
+        Micrometres per pixel, overriding the file's; with either, the table
+        gets physical columns (``area_um2``, ...).
 
     Returns
     -------
@@ -67,7 +73,9 @@ def measure_files(image_path, labels_path=None, *, properties=None, segmentation
         Only with ``return_labels=True``.
     """
     with progress_steps(3, enabled=progress) as step:
-        image = load_image(image_path)
+        image = load_image(image_path, max_bytes=max_bytes)
+        if pixel_size is not None:
+            image = image.with_pixel_size(pixel_size)
         step("read image")
         if labels_path is None:
             try:
@@ -77,13 +85,13 @@ def measure_files(image_path, labels_path=None, *, properties=None, segmentation
                 raise SegmentationError(f"{image.source or image_path}: {exc}") from exc
             step("segmented")
         else:
-            labels = load_labels_for(image, labels_path).data
+            labels = load_labels_for(image, labels_path, max_bytes=max_bytes).data
             step("read labels")
         table = measure(
             image.data,
             labels,
             properties,
-            spacing=None,
+            spacing=image.spacing,
             channel_names=image.channel_names,
             multichannel=image.has_channels,
         )

@@ -90,8 +90,11 @@ def as_image_data(image, *, channel_names=None, name=None):
     return ImageData(data=data, channel_names=tuple(channel_names) if has_channels else None, spacing=None, source=name)
 
 
-def open_default(registry, image=None, labels=None, *, segmentation=None, channel_names=None, name=None):
-    """Prepare the dataset a server starts with: the given data, or the coins sample."""
+def open_default(registry, image=None, labels=None, *, segmentation=None, channel_names=None, name=None, pixel_size=None):
+    """Prepare the dataset a server starts with: the given data, or the coins sample.
+
+    ``pixel_size`` (micrometres, one number or one per axis) overrides the file's.
+    """
     from regionscope.io import load_labels_for
     from regionscope.samples import coins
 
@@ -105,8 +108,10 @@ def open_default(registry, image=None, labels=None, *, segmentation=None, channe
             segmentation=segmentation or SAMPLE_SEGMENTATION,
         )
     if isinstance(image, (str, Path)) and (labels is None or isinstance(labels, (str, Path))):
-        return registry.open_files(image, labels, name=name, segmentation=segmentation)
+        return registry.open_files(image, labels, name=name, segmentation=segmentation, pixel_size=pixel_size)
     image_data = as_image_data(image, channel_names=channel_names, name=name)
+    if pixel_size is not None:
+        image_data = image_data.with_pixel_size(pixel_size)
     label_array = None
     if labels is not None:
         if isinstance(labels, (str, Path)):
@@ -128,13 +133,14 @@ def serve_files(
     debug=False,
     workspace=None,
     session_path=None,
+    pixel_size=None,
 ):
     """Open files (or the coins sample) and serve the explorer until interrupted."""
     from regionscope.export import read_session
 
     session = read_session(session_path) if session_path else None
     registry = DatasetRegistry()
-    dataset = open_default(registry, image_path, labels_path, segmentation=segmentation)
+    dataset = open_default(registry, image_path, labels_path, segmentation=segmentation, pixel_size=pixel_size)
     if session and session["dataset_id"] != dataset.id:
         print(
             f"regionscope: warning: {session_path} was saved for other data ({session['dataset_name'] or session['dataset_id']}); "
