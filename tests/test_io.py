@@ -283,7 +283,8 @@ def test_tiff_axes_override(tmp_path):
     path = _tif(tmp_path / "stack.tif", data, metadata={"axes": "ZYX"})
     image = load_image(path, axes="CYX")
     assert image.data.shape == (10, 12, 3)
-    assert image.channel_names == ("ch0", "ch1", "ch2")
+    # Three unnamed uint8 channels: io.default_channel_names calls them red, green, blue.
+    assert image.channel_names == ("red", "green", "blue")
 
 
 # --------------------------------------------------------------------------

@@ -461,13 +461,16 @@ def test_counts_are_int64_without_spacing(random_regions):
     assert table["perimeter"].dtype == np.float64
 
 
-def test_spacing_scales_area_and_is_float(tiny):
+def test_spacing_adds_physical_columns_and_keeps_pixels(tiny):
+    # With a pixel size the pixel columns stay and physical ones (unit in the name) follow them;
+    # more in tests/reliability/test_pixel_size.py.
     image, labels, _ = tiny
     table = measure(image, labels, ["area", "centroid"], spacing=(2.0, 3.0))
-    assert table["area"].tolist() == [24.0, 36.0, 6.0]
-    assert table["area"].dtype == np.float64
+    assert table["area"].tolist() == [4, 6, 1] and table["area"].dtype == np.int64
+    assert table["area_um2"].tolist() == [24.0, 36.0, 6.0]
+    assert table["area_um2"].dtype == np.float64
     assert table["label"].dtype == np.int64
-    assert table["centroid-1"].tolist() == [4.5, 19.5, 12.0]
+    assert table["centroid_um-1"].tolist() == [4.5, 19.5, 12.0]
 
 
 def test_labels_none_segments_with_otsu(coins_crop):

@@ -45,6 +45,7 @@ __all__ = [
     "AnnotationStore",
     "AnnotationWriteError",
     "default_workspace",
+    "normalise_snapshot",
 ]
 
 #: File name of the database inside the workspace.
@@ -287,8 +288,61 @@ def _check_labels(labels, where: str = "") -> list[int]:
         return [_check_label(labels, where)]
 
 
-def _check_snapshot(snapshot):
-    """Validated (classes, assignments, excluded) of a snapshot dict."""
+def _check_known(labels: list[int], known_labels) -> None:
+    """Refuse labels that are not among ``known_labels`` (None: no check)."""
+    if known_labels is None:
+        return
+    values = known_labels.tolist() if hasattr(known_labels, "tolist") else list(known_labels)
+    known = set(values)
+    unknown = sorted(label for label in labels if label not in known)
+    if not unknown:
+        return
+    if not known:
+        regions = "this dataset has no regions"
+    else:
+        regions = f"{len(known)} region{'s' if len(known) != 1 else ''}, labels {min(known)} to {max(known)}"
+    if len(unknown) == 1:
+        what = f"label {unknown[0]} is not a region of this dataset"
+    elif len(unknown) <= 5:
+        what = f"labels {', '.join(map(str, unknown))} are not regions of this dataset"
+    else:
+        what = f"{len(unknown)} labels ({unknown[0]}, {unknown[1]}, ..., {unknown[-1]}) are not regions of this dataset"
+    if known:
+        what += f" ({regions})"
+    else:
+        what += f": {regions}"
+    raise AnnotationError(f"{what}; nothing was changed. Select regions in the table or the image.")
+
+
+def normalise_snapshot(snapshot) -> dict:
+    """Validate the annotations of a session and return them in normal form.
+
+    The one validator of classes, assignments and exclusions: used by
+    :meth:`AnnotationStore.restore_snapshot` and by the session files of
+    :mod:`regionscope.export`, so that every session ``read_session`` accepts
+    can be restored.
+
+    Parameters
+    ----------
+    snapshot : mapping
+        ``{"classes": [{"name", "color"}, ...], "assignments": {label: class
+        name}, "excluded": [label, ...]}``; labels are integers (assignment
+        keys may be decimal text, as in JSON). Other keys are ignored.
+
+    Returns
+    -------
+    dict
+        The same three fields, JSON-ready: class names stripped, colours
+        lower-case ``#rrggbb``, assignment keys decimal text sorted by label,
+        ``excluded`` sorted without repeats. What :meth:`AnnotationStore.snapshot`
+        returns is already in this form.
+
+    Raises
+    ------
+    AnnotationError
+        Naming the field, e.g. ``'classes[0].color': colour 'red' is not a
+        colour of the form '#rrggbb'``.
+    """
     if not isinstance(snapshot, Mapping):
         raise AnnotationError(
             f"the annotation snapshot must be a mapping with 'classes', 'assignments' "
@@ -300,52 +354,74 @@ def _check_snapshot(snapshot):
 
     raw_classes = snapshot["classes"]
     if isinstance(raw_classes, (str, bytes, Mapping)) or not isinstance(raw_classes, Iterable):
-        raise AnnotationError(
-            "snapshot field 'classes' must be a list of {'name': ..., 'color': ...}"
-        )
-    classes: list[tuple[str, str]] = []
+        raise AnnotationError(f"'classes' must be a list of classes ({{name, color}}), not {raw_classes!r}")
+    classes: list[dict] = []
     seen: set[str] = set()
     for i, entry in enumerate(raw_classes):
-        if not isinstance(entry, Mapping) or "name" not in entry or "color" not in entry:
-            raise AnnotationError(
-                f"snapshot field 'classes[{i}]' must be a mapping with 'name' and 'color'"
-            )
-        name = _check_name(entry["name"], f"snapshot field 'classes[{i}].name': class name")
-        color = _check_color(entry["color"], f"snapshot field 'classes[{i}].color': colour")
+        if not isinstance(entry, Mapping):
+            raise AnnotationError(f"'classes[{i}]' must be an object with 'name' and 'color', not {entry!r}")
+        name = _check_name(entry.get("name"), f"'classes[{i}].name': class name")
+        color = _check_color(entry.get("color"), f"'classes[{i}].color': colour")
         if name in seen:
             raise AnnotationError(
-                f"snapshot field 'classes[{i}].name': class {name!r} is defined twice"
+                f"'classes[{i}].name': a class named {name!r} is defined twice; class names must be unique"
             )
         seen.add(name)
-        classes.append((name, color))
+        classes.append({"name": name, "color": color})
 
     raw_assignments = snapshot["assignments"]
     if not isinstance(raw_assignments, Mapping):
         raise AnnotationError(
-            "snapshot field 'assignments' must be a mapping of label to class name"
+            f"'assignments' must be an object mapping labels to class names, not {raw_assignments!r}"
         )
     assignments: dict[int, str] = {}
     for key, name in raw_assignments.items():
-        where = f"snapshot field 'assignments', key {key!r}"
-        if isinstance(key, str):
-            text = key.strip()
-            if not text.isdigit() or not text.isascii():
-                raise AnnotationError(f"{where}: the label is not a positive integer")
-            key = int(text)
-        label = _check_label(key, where + ": ")
-        if not isinstance(name, str) or name.strip() not in seen:
+        label = _snapshot_label(key, text=True)
+        if label is None:
+            raise AnnotationError(f"'assignments' keys must be integer labels {_LABEL_RANGE}, not {key!r}")
+        if not isinstance(name, str):
+            raise AnnotationError(f"'assignments' must map labels to class names; label {label} has {name!r}")
+        if name.strip() not in seen:
             raise AnnotationError(
-                f"{where}: class {name!r} is not among the snapshot's 'classes'"
+                f"'assignments': label {label} is assigned to {name!r}, which is not in 'classes'"
             )
         if label in assignments:
-            raise AnnotationError(f"{where}: the label is assigned twice")
+            raise AnnotationError(f"'assignments' gives label {label} twice")
         assignments[label] = name.strip()
 
     raw_excluded = snapshot["excluded"]
     if isinstance(raw_excluded, (str, bytes, Mapping)) or not isinstance(raw_excluded, Iterable):
-        raise AnnotationError("snapshot field 'excluded' must be a list of region labels")
-    excluded = _check_labels(raw_excluded, "snapshot field 'excluded': ")
-    return classes, assignments, excluded
+        raise AnnotationError(f"'excluded' must be a list of integer labels {_LABEL_RANGE}, not {raw_excluded!r}")
+    excluded = set()
+    for i, value in enumerate(raw_excluded):
+        label = _snapshot_label(value)
+        if label is None:
+            raise AnnotationError(f"'excluded' must be a list of integer labels {_LABEL_RANGE}; item {i} is {value!r}")
+        excluded.add(label)
+    return {
+        "classes": classes,
+        "assignments": {str(label): assignments[label] for label in sorted(assignments)},
+        "excluded": sorted(excluded),
+    }
+
+
+_LABEL_RANGE = "(1 to 2**63 - 1)"
+
+
+def _snapshot_label(value, *, text: bool = False) -> int | None:
+    """The label ``value`` stands for (an int, or decimal ASCII text if ``text``), or None."""
+    if text and isinstance(value, str):
+        stripped = value.strip()
+        if not (stripped.isascii() and stripped.isdigit()):
+            return None
+        value = int(stripped)
+    if isinstance(value, bool):
+        return None
+    try:
+        label = operator.index(value)
+    except TypeError:
+        return None
+    return label if 1 <= label <= MAX_LABEL else None
 
 
 # --- the store -----------------------------------------------------------------
@@ -388,8 +464,9 @@ class AnnotationStore:
     browser can tell that its view is stale; calls that change nothing (e.g.
     excluding an already excluded label) leave it alone.
 
-    Labels are not checked against the dataset: the store does not know its
-    regions. A ``dataset`` argument is a dataset id (``Dataset.id``) or any
+    The store does not know a dataset's regions: callers that do pass them
+    as ``known_labels`` (the app always does), and other labels are refused.
+    A ``dataset`` argument is a dataset id (``Dataset.id``) or any
     object with a string ``id`` attribute.
     """
 
@@ -661,7 +738,7 @@ class AnnotationStore:
 
     # --- assignments ------------------------------------------------------------
 
-    def assign(self, dataset, labels, name: str | None) -> int:
+    def assign(self, dataset, labels, name: str | None, *, known_labels=None) -> int:
         """Put regions in a class, or take them out of any class.
 
         Parameters
@@ -672,6 +749,9 @@ class AnnotationStore:
         name : str or None
             A class defined for the dataset; ``None`` clears the class of
             ``labels``.
+        known_labels : collection of int, optional
+            The labels of the dataset's regions (e.g. ``Dataset.label_values``);
+            when given, other labels are refused and nothing is changed.
 
         Returns
         -------
@@ -681,11 +761,13 @@ class AnnotationStore:
         Raises
         ------
         AnnotationError
-            If a label is not a positive integer or the class is not defined.
+            If a label is not a positive integer, not in ``known_labels``,
+            or the class is not defined.
         AnnotationWriteError
             If the change could not be saved.
         """
         labels = _check_labels(labels)
+        _check_known(labels, known_labels)
         name = None if name is None else _lookup_name(name)
 
         def change(conn, key):
@@ -721,13 +803,15 @@ class AnnotationStore:
 
     # --- exclusions -------------------------------------------------------------
 
-    def exclude(self, dataset, labels) -> int:
+    def exclude(self, dataset, labels, *, known_labels=None) -> int:
         """Exclude regions (from tables, plots and exports).
 
         Parameters
         ----------
         dataset : str or Dataset
         labels : iterable of int (or one int)
+        known_labels : collection of int, optional
+            As in :meth:`assign`: labels not among them are refused.
 
         Returns
         -------
@@ -735,6 +819,7 @@ class AnnotationStore:
             The dataset's revision after the change.
         """
         labels = _check_labels(labels)
+        _check_known(labels, known_labels)
 
         def change(conn, key):
             conn.executemany(
@@ -744,13 +829,15 @@ class AnnotationStore:
 
         return self._write(dataset, change)
 
-    def include(self, dataset, labels) -> int:
+    def include(self, dataset, labels, *, known_labels=None) -> int:
         """Take regions off the exclusion list.
 
         Parameters
         ----------
         dataset : str or Dataset
         labels : iterable of int (or one int)
+        known_labels : collection of int, optional
+            As in :meth:`assign`: labels not among them are refused.
 
         Returns
         -------
@@ -758,6 +845,7 @@ class AnnotationStore:
             The dataset's revision after the change.
         """
         labels = _check_labels(labels)
+        _check_known(labels, known_labels)
 
         def change(conn, key):
             conn.executemany(
@@ -842,7 +930,13 @@ class AnnotationStore:
         AnnotationWriteError
             If the change could not be saved.
         """
-        classes, assignments, excluded = _check_snapshot(snapshot)
+        try:
+            normal = normalise_snapshot(snapshot)
+        except AnnotationError as exc:
+            raise AnnotationError(f"annotation snapshot: {exc}") from None
+        classes = [(entry["name"], entry["color"]) for entry in normal["classes"]]
+        assignments = {int(label): name for label, name in normal["assignments"].items()}
+        excluded = normal["excluded"]
 
         def change(conn, key):
             for table in ("classes", "assignments", "exclusions"):

@@ -11,6 +11,7 @@ bar on stderr when it is a terminal (see :mod:`regionscope.progress`).
 from __future__ import annotations
 
 import argparse
+import logging
 import errno
 import os
 import socket
@@ -83,6 +84,7 @@ def build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_input_arguments(measure)
+    _add_reading_arguments(measure)
     measure.add_argument(
         "--properties",
         metavar="P1,P2,...",
@@ -108,6 +110,7 @@ def build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_input_arguments(view, image_optional=True)
+    _add_reading_arguments(view)
     view.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
     view.add_argument("--port", type=int, default=8050, help="port to serve on (default 8050)")
     view.add_argument(
@@ -150,6 +153,65 @@ def _add_input_arguments(parser, *, image_optional=False):
         help="channel of a multichannel image to segment: its name in the file (red, green, blue for RGB) or "
         "its index from 0; default: the luminance of an RGB image, the first channel of others",
     )
+
+
+def _byte_size(text):
+    from regionscope.limits import parse_byte_size
+
+    try:
+        return parse_byte_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _pixel_size(text):
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        values = ()
+    if not values or not all(0 < v < float("inf") for v in values):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a pixel size: give micrometres, one number (e.g. 0.65) or one per axis (e.g. 2,0.65,0.65 for Z,Y,X)"
+        )
+    return values
+
+
+def _add_reading_arguments(parser):
+    parser.add_argument(
+        "--max-image-bytes",
+        metavar="SIZE",
+        type=_byte_size,
+        help="largest decoded size of one image, e.g. 4G or 500M (default: $REGIONSCOPE_MAX_IMAGE_BYTES or 2G); "
+        "larger files are refused before they are decoded",
+    )
+    parser.add_argument(
+        "--pixel-size",
+        metavar="UM",
+        type=_pixel_size,
+        help="pixel size in micrometres, one number or one per axis (Z,Y,X), overriding the file's; "
+        "adds physical columns such as area_um2 and perimeter_um",
+    )
+
+
+@contextmanager
+def _image_byte_budget(max_bytes):
+    """Make ``--max-image-bytes`` the budget of every file the server reads (uploads too), then restore it."""
+    import os
+
+    from regionscope.limits import MAX_IMAGE_BYTES_ENV
+
+    if max_bytes is None:
+        yield
+        return
+    previous = os.environ.get(MAX_IMAGE_BYTES_ENV)
+    os.environ[MAX_IMAGE_BYTES_ENV] = str(max_bytes)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(MAX_IMAGE_BYTES_ENV, None)
+        else:
+            os.environ[MAX_IMAGE_BYTES_ENV] = previous
 
 
 def segmentation_options(args):
@@ -235,6 +297,8 @@ def run_measure(args):
             properties=properties,
             segmentation=options,
             return_labels=True,
+            max_bytes=args.max_image_bytes,
+            pixel_size=args.pixel_size,
         )
         if args.labels:
             message = labels_warning(args.labels, labels)
@@ -294,17 +358,19 @@ def run_view(args):
     warn_unused_segmentation(args, segmentation)
     check_port_free(args.host, args.port)
     try:
-        serve_files(
-            args.image,
-            args.labels,
-            segmentation=segmentation,
-            host=args.host,
-            port=args.port,
-            debug=args.debug,
-            workspace=args.workspace,
-            session_path=args.session,
-            force_session=args.force_session,
-        )
+        with _image_byte_budget(args.max_image_bytes):
+            serve_files(
+                args.image,
+                args.labels,
+                segmentation=segmentation,
+                host=args.host,
+                port=args.port,
+                debug=args.debug,
+                workspace=args.workspace,
+                session_path=args.session,
+                force_session=args.force_session,
+                pixel_size=args.pixel_size,
+            )
     except SegmentationError as exc:
         # Name the image, as `measure` does (the coins sample has no file).
         raise SegmentationError(f"{args.image or 'the coins sample'}: {exc}") from exc
@@ -328,6 +394,10 @@ def main(argv=None):
     """Entry point of the ``regionscope`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not getattr(args, "debug", False):
+        # tifffile logs what it finds wrong in a file to stderr before raising;
+        # regionscope says it again in its own one-line message.
+        logging.getLogger("tifffile").setLevel(logging.ERROR)
     try:
         code = args.run(args)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush

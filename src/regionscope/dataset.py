@@ -176,7 +176,12 @@ def prepare_dataset(image, labels=None, *, name="image", segmentation=None, prop
         labels = labels.copy()
     stage("measuring")
     table = measure(
-        image.data, labels, properties, channel_names=image.channel_names, multichannel=image.has_channels
+        image.data,
+        labels,
+        properties,
+        spacing=image.spacing,
+        channel_names=image.channel_names,
+        multichannel=image.has_channels,
     )
     stage("outlining regions")
     return Dataset(
@@ -207,12 +212,15 @@ def dataset_id(image, labels, segmentation, properties=None):
     """
     if labels is None:
         segmentation = _settings_for(image, segmentation)
+    # The pixel size changes the table (physical columns); without one the id is what it always was.
+    spacing = () if image.spacing is None else (("spacing", image.spacing),)
     return content_hash(
         image.data,
         image.channel_names,
         labels,
         None if labels is not None else segmentation,
         None if properties is None else tuple(properties),
+        *spacing,
     )
 
 

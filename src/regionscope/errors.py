@@ -9,8 +9,25 @@ shows it in the page; neither shows a traceback.
 from __future__ import annotations
 
 
+def _rebuild_error(cls, args, state):
+    """Unpickle a :class:`RegionscopeError` without calling its ``__init__``."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
 class RegionscopeError(Exception):
-    """Base class of every error caused by user input."""
+    """Base class of every error caused by user input.
+
+    Every subclass survives pickling with its message and attributes (Dask
+    workers send errors back pickled), whatever its ``__init__`` takes:
+    ``Exception`` would call ``cls(*self.args)``, which fails for errors built
+    from other arguments than their message.
+    """
+
+    def __reduce__(self):
+        return _rebuild_error, (type(self), self.args, dict(self.__dict__))
 
 
 class InputFileError(RegionscopeError, ValueError):

@@ -477,8 +477,11 @@ def session_dict(
     excluded : iterable of int
         Excluded labels.
     classes : list of dict
-        The user's classes, each ``{"name": str, "color": str}``; names are
-        unique and not blank.
+        The user's classes, each ``{"name": str, "color": "#rrggbb"}``; names
+        are unique, not blank, at most 40 characters. Classes, assignments and
+        exclusions are checked by :func:`regionscope.annotations.normalise_snapshot`,
+        the validator of :meth:`~regionscope.annotations.AnnotationStore.restore_snapshot`:
+        a session that reads is a session that restores.
     assignments : mapping of int to str, optional
         ``{label: class name}``; every class name must be in ``classes``.
         Keys may be decimal text.
@@ -637,9 +640,7 @@ def _normalise_session(data) -> dict:
         "dataset_id": _text(data.get("dataset_id"), "dataset_id", required=True),
         "dataset_name": _text(data.get("dataset_name", ""), "dataset_name", none_as=""),
         "filters": _filters(data.get("filters", {})),
-        "excluded": _labels_field(data.get("excluded", []), "excluded"),
-        "classes": (classes := _classes(data.get("classes", []))),
-        "assignments": _assignments(data.get("assignments", {}), {c["name"] for c in classes}),
+        **_annotations(data),
         "view": _view(data.get("view", {})),
     }
 
@@ -672,12 +673,20 @@ def _list(value, field: str, what: str) -> list:
     return value
 
 
-def _labels_field(value, field: str) -> list[int]:
-    items = _list(value, field, "integer labels")
-    for i, item in enumerate(items):
-        if not _is_int(item) or item < 1:
-            raise _Invalid(f"'{field}' must be a list of integer labels (1 or more); item {i} is {item!r}")
-    return sorted({int(item) for item in items})
+def _annotations(data) -> dict:
+    """``excluded``, ``classes`` and ``assignments``, checked by the annotation store's own validator."""
+    from regionscope.annotations import AnnotationError, normalise_snapshot
+
+    snapshot = {
+        "classes": data.get("classes", []),
+        "assignments": data.get("assignments", {}),
+        "excluded": data.get("excluded", []),
+    }
+    try:
+        normal = normalise_snapshot(snapshot)
+    except AnnotationError as exc:
+        raise _Invalid(str(exc)) from None
+    return {"excluded": normal["excluded"], "classes": normal["classes"], "assignments": normal["assignments"]}
 
 
 def _filters(value) -> dict:
@@ -721,45 +730,6 @@ def _gate(value, field: str) -> dict:
 
 def _finite(value) -> bool:
     return _is_number(value) and math.isfinite(value)
-
-
-def _classes(value) -> list[dict]:
-    items = _list(value, "classes", "classes ({name, color})")
-    result, seen = [], set()
-    for i, item in enumerate(items):
-        field = f"classes[{i}]"
-        item = _mapping(item, field)
-        name = item.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise _Invalid(f"'{field}.name' must be a non-blank text, not {name!r}")
-        if name in seen:
-            raise _Invalid(f"'classes' has two classes named {name!r}; class names must be unique")
-        seen.add(name)
-        color = item.get("color")
-        if not isinstance(color, str) or not color.strip():
-            raise _Invalid(f"'{field}.color' must be a colour text such as '#1f77b4', not {color!r}")
-        result.append({"name": name, "color": color})
-    return result
-
-
-def _assignments(value, class_names: set[str]) -> dict[str, str]:
-    assignments = _mapping(value, "assignments")
-    result: dict[int, str] = {}
-    for key, name in assignments.items():
-        try:
-            label = _as_label(key, "assignments", text=True)
-        except TypeError:
-            label = 0
-        if label < 1:
-            raise _Invalid(f"'assignments' keys must be integer labels (1 or more), not {key!r}")
-        if not isinstance(name, str):
-            raise _Invalid(f"'assignments' must map labels to class names; label {label} has {name!r}")
-        if name not in class_names:
-            raise _Invalid(f"'assignments': label {label} is assigned to {name!r}, which is not in 'classes'")
-        if label in result:
-            raise _Invalid(f"'assignments' gives label {label} twice")
-        result[label] = name
-    return {str(label): result[label] for label in sorted(result)}
 
 
 def _view(value) -> dict:

@@ -12,8 +12,10 @@ Every array returned by this module uses one fixed axis order:
 So an image has at most 4 dimensions, ``(Z, Y, X, C)``. Colour images keep
 their colours as channels: RGB is ``(..., 3)`` with channel names
 ``("red", "green", "blue")`` and RGBA is ``(..., 4)`` with ``"alpha"`` added.
-Channels the file does not name are called ``"ch0"``, ``"ch1"``, ... (as in
-:mod:`regionscope.measurement`); repeated names get a suffix (``"GFP_2"``).
+Channels the file does not name get the names of :func:`default_channel_names`,
+the one rule regionscope uses everywhere (files, arrays, the app):
+``("red", "green", "blue"[, "alpha"])`` for 3 or 4 ``uint8`` channels, otherwise
+``"ch0"``, ``"ch1"``, ...; repeated names get a suffix (``"GFP_2"``).
 A label image never has channels: it is ``(Y, X)`` or ``(Z, Y, X)``.
 
 Axes of length 1 other than Y and X (a single Z plane, a single channel, a
@@ -81,6 +83,16 @@ Label images
 * JPEG files are refused: the lossy compression changes label values along
   region edges.
 
+Memory budget
+-------------
+Every reader takes the decoded size from the file's header (TIFF series
+shape, Pillow's header, the NPY header) and refuses a file that would decode
+to more than the byte budget *before* decoding it, so a small compressed file
+cannot fill the memory (a decompression bomb). The budget is ``max_bytes=``,
+else ``$REGIONSCOPE_MAX_IMAGE_BYTES``, else 2 GiB (see :mod:`regionscope.limits`).
+Pillow's own pixel limit (``Image.MAX_IMAGE_PIXELS``, a process-wide setting)
+is not what decides: the budget is.
+
 Errors
 ------
 Every problem with a file raises :class:`regionscope.errors.InputFileError`,
@@ -98,11 +110,13 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from regionscope.errors import InputFileError
+from regionscope.limits import MAX_IMAGE_BYTES_ENV, format_byte_size, image_byte_budget
 
 __all__ = [
     "ImageData",
     "SUPPORTED_EXTENSIONS",
     "check_same_shape",
+    "default_channel_names",
     "has_channel_axis",
     "load_image",
     "load_labels_for",
@@ -258,6 +272,39 @@ class ImageData:
         """int : Number of channels; 1 for an image without channel axis."""
         return int(self.data.shape[-1]) if self.has_channels else 1
 
+    def with_pixel_size(self, pixel_size) -> "ImageData":
+        """The same image with another pixel size (e.g. from ``--pixel-size``).
+
+        Parameters
+        ----------
+        pixel_size : float or sequence of float
+            Micrometres: one number for square pixels (cubic voxels), or one
+            per spatial axis, ``(dy, dx)`` or ``(dz, dy, dx)``.
+
+        Returns
+        -------
+        ImageData
+            Sharing :attr:`data`; ``spacing`` replaced.
+
+        Raises
+        ------
+        regionscope.errors.InputFileError
+            Naming the file, when the values do not fit its axes or are not
+            positive.
+        """
+        values = tuple(np.atleast_1d(np.asarray(pixel_size, dtype=np.float64)).tolist())
+        axes = "(dz, dy, dx)" if self.spatial_ndim == 3 else "(dy, dx)"
+        if len(values) not in (1, self.spatial_ndim):
+            raise InputFileError(
+                self.source,
+                f"a pixel size of {len(values)} values does not fit this {self.spatial_ndim}D image; give one "
+                f"number for all axes or one per axis {axes}, in micrometres",
+            )
+        if not all(np.isfinite(v) and v > 0 for v in values):
+            raise InputFileError(self.source, f"the pixel size must be positive numbers (micrometres), not {values}")
+        spacing = values * self.spatial_ndim if len(values) == 1 else values
+        return ImageData(self.data, channel_names=self.channel_names, spacing=spacing, source=self.source)
+
     def __repr__(self) -> str:
         return (
             f"ImageData(shape={self.data.shape}, dtype={self.data.dtype}, "
@@ -299,12 +346,46 @@ def has_channel_axis(shape: Sequence[int]) -> bool:
     return False
 
 
+def default_channel_names(n_channels: int, dtype=None) -> tuple[str, ...]:
+    """Names for channels that have none: the single rule of regionscope.
+
+    Used for files that do not name their channels, for arrays given to
+    :func:`regionscope.measure` or :func:`regionscope.explore`, and by the app,
+    so that the same image always gets the same column names.
+
+    Parameters
+    ----------
+    n_channels : int
+        Number of channels.
+    dtype : numpy dtype or None
+        The image's dtype. Three or four ``uint8`` channels are an ordinary
+        colour picture (which the explorer also shows as one).
+
+    Returns
+    -------
+    tuple of str
+        ``("red", "green", "blue")`` or ``("red", "green", "blue", "alpha")``
+        for 3 or 4 ``uint8`` channels; ``("ch0", "ch1", ...)`` otherwise.
+
+    Examples
+    --------
+    >>> default_channel_names(3, "uint8")
+    ('red', 'green', 'blue')
+    >>> default_channel_names(2)
+    ('ch0', 'ch1')
+    """
+    n_channels = int(n_channels)
+    if dtype is not None and np.dtype(dtype) == np.uint8 and n_channels in (3, 4):
+        return _RGBA_NAMES[:n_channels]
+    return tuple(f"ch{i}" for i in range(n_channels))
+
+
 # --------------------------------------------------------------------------
 # Public readers
 # --------------------------------------------------------------------------
 
 
-def load_image(path: str | os.PathLike, *, axes: str | None = None) -> ImageData:
+def load_image(path: str | os.PathLike, *, axes: str | None = None, max_bytes=None) -> ImageData:
     """Read an image file into an :class:`ImageData`.
 
     Parameters
@@ -315,6 +396,9 @@ def load_image(path: str | os.PathLike, *, axes: str | None = None) -> ImageData
         Axes of the stored array in stored order, letters from ``"ZYXC"``
         (e.g. ``"ZYX"``, ``"YXC"``, ``"CYX"``); overrides the file metadata
         or the guess of :func:`has_channel_axis`.
+    max_bytes : int, str or None
+        Largest decoded size accepted, in bytes or as ``"4G"``; default
+        ``$REGIONSCOPE_MAX_IMAGE_BYTES`` or 2 GiB (see :mod:`regionscope.limits`).
 
     Returns
     -------
@@ -325,20 +409,21 @@ def load_image(path: str | os.PathLike, *, axes: str | None = None) -> ImageData
     Raises
     ------
     regionscope.errors.InputFileError
-        If the file is missing, empty, damaged, of an unsupported type, or
-        its array cannot be brought to the supported axes.
+        If the file is missing, empty, damaged, of an unsupported type, would
+        decode to more than ``max_bytes``, or its array cannot be brought to
+        the supported axes.
     """
     path_str, fmt = _check_path(path)
     if axes is not None:
         axes = _check_axes_argument(axes, path_str)
-    raw = _read(path_str, fmt, labels=False)
+    raw = _read(path_str, fmt, labels=False, budget=_budget(max_bytes, path_str))
     return _normalise(raw, path_str, axes)
 
 
-def read_image(path: str | os.PathLike, *, axes: str | None = None) -> np.ndarray:
+def read_image(path: str | os.PathLike, *, axes: str | None = None, max_bytes=None) -> np.ndarray:
     """Read an image file and return its pixel array.
 
-    Same as ``load_image(path, axes=axes).data``.
+    Same as ``load_image(path, axes=axes, max_bytes=max_bytes).data``.
 
     Parameters
     ----------
@@ -346,16 +431,18 @@ def read_image(path: str | os.PathLike, *, axes: str | None = None) -> np.ndarra
         Image file.
     axes : str, optional
         Axis override, see :func:`load_image`.
+    max_bytes : int, str or None
+        Memory budget, see :func:`load_image`.
 
     Returns
     -------
     numpy.ndarray
         Shape ``(Y, X)``, ``(Z, Y, X)``, ``(Y, X, C)`` or ``(Z, Y, X, C)``.
     """
-    return load_image(path, axes=axes).data
+    return load_image(path, axes=axes, max_bytes=max_bytes).data
 
 
-def load_labels(path: str | os.PathLike, *, axes: str | None = None) -> ImageData:
+def load_labels(path: str | os.PathLike, *, axes: str | None = None, max_bytes=None) -> ImageData:
     """Read a label image (segmentation mask) into an :class:`ImageData`.
 
     Parameters
@@ -365,6 +452,8 @@ def load_labels(path: str | os.PathLike, *, axes: str | None = None) -> ImageDat
     axes : str, optional
         Axis override, see :func:`load_image`. A ``C`` axis must have
         length 1.
+    max_bytes : int, str or None
+        Memory budget, see :func:`load_image`.
 
     Returns
     -------
@@ -390,7 +479,7 @@ def load_labels(path: str | os.PathLike, *, axes: str | None = None) -> ImageDat
             "JPEG cannot be used for labels: its lossy compression changes label values "
             "along region edges; save the label image as PNG or TIFF instead",
         )
-    raw = _read(path_str, fmt, labels=True)
+    raw = _read(path_str, fmt, labels=True, budget=_budget(max_bytes, path_str))
     image = _normalise(raw, path_str, axes)
     if image.has_channels:
         raise InputFileError(path_str, _multichannel_labels_problem(image, raw.guessed and axes is None))
@@ -398,10 +487,10 @@ def load_labels(path: str | os.PathLike, *, axes: str | None = None) -> ImageDat
     return ImageData(data, channel_names=None, spacing=image.spacing, source=path_str)
 
 
-def read_labels(path: str | os.PathLike, *, axes: str | None = None) -> np.ndarray:
+def read_labels(path: str | os.PathLike, *, axes: str | None = None, max_bytes=None) -> np.ndarray:
     """Read a label image and return its integer array.
 
-    Same as ``load_labels(path, axes=axes).data``.
+    Same as ``load_labels(path, axes=axes, max_bytes=max_bytes).data``.
 
     Parameters
     ----------
@@ -409,16 +498,18 @@ def read_labels(path: str | os.PathLike, *, axes: str | None = None) -> np.ndarr
         Label image file.
     axes : str, optional
         Axis override, see :func:`load_image`.
+    max_bytes : int, str or None
+        Memory budget, see :func:`load_image`.
 
     Returns
     -------
     numpy.ndarray
         Non-negative integers, shape ``(Y, X)`` or ``(Z, Y, X)``.
     """
-    return load_labels(path, axes=axes).data
+    return load_labels(path, axes=axes, max_bytes=max_bytes).data
 
 
-def load_labels_for(image: ImageData, path, *, axes=None) -> ImageData:
+def load_labels_for(image: ImageData, path, *, axes=None, max_bytes=None) -> ImageData:
     """Read the label image of ``image`` and check that it fits pixel for pixel.
 
     Parameters
@@ -428,6 +519,8 @@ def load_labels_for(image: ImageData, path, *, axes=None) -> ImageData:
     path : str or os.PathLike
     axes : str or None
         As in :func:`load_labels`.
+    max_bytes : int, str or None
+        Memory budget, see :func:`load_image`.
 
     Returns
     -------
@@ -439,7 +532,7 @@ def load_labels_for(image: ImageData, path, *, axes=None) -> ImageData:
     InputFileError
         As :func:`load_labels` and :func:`check_same_shape`.
     """
-    labels = load_labels(path, axes=axes)
+    labels = load_labels(path, axes=axes, max_bytes=max_bytes)
     check_same_shape(image, labels)
     return labels
 
@@ -541,14 +634,41 @@ def _format_of(path: str) -> str | None:
     return None
 
 
-def _read(path: str, fmt: str, *, labels: bool) -> _Raw:
+def _budget(max_bytes, path: str) -> int:
+    try:
+        return image_byte_budget(max_bytes)
+    except ValueError as exc:
+        raise InputFileError(path, f"not read: the memory limit is not valid ({exc})") from None
+
+
+def _check_budget(path: str, shape, itemsize: int, budget: int, what: str = "") -> None:
+    """Refuse a file whose decoded array (``shape`` of ``itemsize``-byte values) exceeds ``budget``."""
+    n_bytes = int(np.prod([int(n) for n in shape], dtype=object)) * int(itemsize)
+    if n_bytes <= budget:
+        return
+    pixels = " x ".join(str(int(n)) for n in shape)
+    raise InputFileError(
+        path,
+        f"is too large to open: decoded it would take {format_byte_size(n_bytes)} ({pixels}{what}), "
+        f"more than the limit of {format_byte_size(budget)} for one image. Crop or downsample it, or raise "
+        f"the limit: --max-image-bytes on the command line, max_bytes= in Python, or ${MAX_IMAGE_BYTES_ENV} "
+        f"(e.g. {_suggested_limit(n_bytes)})",
+    )
+
+
+def _suggested_limit(n_bytes: int) -> str:
+    gib = -(-n_bytes // 1024**3)  # rounded up
+    return f"{gib}G"
+
+
+def _read(path: str, fmt: str, *, labels: bool, budget: int) -> _Raw:
     """Dispatch to the reader of ``fmt``, wrapping every library exception."""
     try:
         if fmt in ("TIFF", "OME-TIFF"):
-            return _read_tiff(path, labels=labels)
+            return _read_tiff(path, labels=labels, budget=budget)
         if fmt == "NPY":
-            return _read_npy(path)
-        return _read_pillow(path, fmt, labels=labels)
+            return _read_npy(path, budget=budget)
+        return _read_pillow(path, fmt, labels=labels, budget=budget)
     except InputFileError:
         raise
     except MemoryError as exc:
@@ -579,16 +699,20 @@ def _reason(exc: BaseException) -> str:
 # --------------------------------------------------------------------------
 
 
-def _read_tiff(path: str, *, labels: bool) -> _Raw:
+def _read_tiff(path: str, *, labels: bool, budget: int) -> _Raw:
     import tifffile
 
     with tifffile.TiffFile(path) as tif:
         if not tif.series:
             raise InputFileError(path, "TIFF file contains no image; export the image again")
         series = tif.series[0]
+        page = getattr(series, "keyframe", None) or tif.pages.first
+        # From the header, before anything is decoded. Palette images become RGB (3 bytes a pixel).
+        palette = not labels and int(getattr(page, "photometric", 0) or 0) == 3
+        itemsize = max(series.dtype.itemsize, 3) if palette else series.dtype.itemsize
+        _check_budget(path, series.shape, itemsize, budget, f" pixels of {'RGB' if palette else series.dtype}")
         data = series.asarray()
         axes = series.axes
-        page = getattr(series, "keyframe", None) or tif.pages.first
         spacing = _tiff_tag_spacing(page)
         names = None
         if tif.is_imagej and tif.imagej_metadata:
@@ -736,11 +860,50 @@ def _positive(value) -> float | None:
 # --------------------------------------------------------------------------
 
 
-def _read_pillow(path: str, fmt: str, *, labels: bool) -> _Raw:
+#: Bytes per pixel of the array regionscope makes from each Pillow mode (after
+#: the conversions of _pillow_frame; palette images may become RGBA).
+_PILLOW_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 4, "I": 4, "F": 4, "RGB": 3, "RGBA": 4, "LA": 2, "La": 2}
+
+
+def _open_pillow(path: str, fmt: str):
+    """Open an image with Pillow, reading its header only.
+
+    ``Image.open`` refuses images above Pillow's process-wide pixel limit
+    (``Image.MAX_IMAGE_PIXELS``) and warns below it; regionscope's byte
+    budget decides instead (see :func:`_check_budget`), so the file is opened
+    by the plugin of its format directly. A file whose content is of another
+    format than its extension says falls back to ``Image.open``.
+    """
     from PIL import Image
 
-    with Image.open(path) as im:
+    Image.init()
+    factory = Image.OPEN.get(fmt, (None, None))[0]
+    if factory is not None:
+        try:
+            return factory(path)
+        except (SyntaxError, IndexError, TypeError, ValueError, OSError):
+            pass  # not really this format: let Image.open find out what it is
+    try:
+        return Image.open(path)
+    except Image.DecompressionBombError as exc:
+        raise InputFileError(
+            path,
+            f"is too large to open ({_reason(exc)}); it is not really a {fmt} file: "
+            "save it as TIFF under its own name",
+        ) from exc
+
+
+def _read_pillow(path: str, fmt: str, *, labels: bool, budget: int) -> _Raw:
+    with _open_pillow(path, fmt) as im:
+        width, height = im.size
+        per_pixel = _PILLOW_BYTES_PER_PIXEL.get(im.mode, 2 if im.mode.startswith("I;16") else 4)
+        if labels and im.mode in ("P", "L"):
+            per_pixel = 1
+        _check_budget(path, (height, width), per_pixel, budget, f" pixels, {im.mode} mode")
         n_frames = int(getattr(im, "n_frames", 1) or 1) if fmt == "GIF" else 1
+        if n_frames > 1:
+            # Later GIF frames decode to RGB(A) or palette indices.
+            _check_budget(path, (n_frames, height, width), 1 if labels else 4, budget, " pixels, GIF frames")
         if n_frames == 1:
             im.load()
             data, names = _pillow_frame(im, path, labels)
@@ -860,15 +1023,30 @@ def _gif_label_frame(im, palette: np.ndarray | None, path: str, index: int) -> n
 # --------------------------------------------------------------------------
 
 
-def _read_npy(path: str) -> _Raw:
+def _read_npy(path: str, *, budget: int) -> _Raw:
     with open(path, "rb") as fh:
         magic = fh.read(6)
-    if magic != b"\x93NUMPY":
-        raise InputFileError(
-            path,
-            "cannot be read as NPY: not a NumPy .npy file (it does not start with the NumPy header); "
-            "save the array with numpy.save",
-        )
+        if magic != b"\x93NUMPY":
+            raise InputFileError(
+                path,
+                "cannot be read as NPY: not a NumPy .npy file (it does not start with the NumPy header); "
+                "save the array with numpy.save",
+            )
+        fh.seek(0)
+        version = np.lib.format.read_magic(fh)
+        header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = header(fh, max_header_size=100_000)
+        data_start = fh.tell()
+    if not dtype.hasobject:
+        # From the header, before anything is read: numpy.load allocates the whole array first.
+        _check_budget(path, shape, dtype.itemsize, budget, f" values of {dtype}")
+        n_bytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if os.path.getsize(path) - data_start < n_bytes:
+            raise InputFileError(
+                path,
+                f"cannot be read as NPY: the file is shorter than its header says (an array of shape "
+                f"{_fmt_shape(shape)} and dtype {dtype}); it was probably not saved or copied completely",
+            )
     try:
         data = np.load(path, allow_pickle=False)
     except ValueError as exc:
@@ -944,10 +1122,8 @@ def _normalise(raw: _Raw, path: str, axes_override: str | None) -> ImageData:
     names = None
     if "C" in axes:
         n = data.shape[-1]
-        names = _pick_names(raw.channel_names, n)
-        if names is None:
-            names = tuple(f"ch{i}" for i in range(n))
-        names = _unique(names)
+        defaults = default_channel_names(n, data.dtype)
+        names = _unique(_pick_names(raw.channel_names, n) or defaults, defaults)
 
     spatial = [a for a in axes if a != "C"]
     spacing = None
@@ -1073,12 +1249,12 @@ def _pick_names(candidates: tuple[str, ...] | None, n: int) -> tuple[str, ...] |
     return None
 
 
-def _unique(names: Iterable[str]) -> tuple[str, ...]:
-    """Make names non-empty and unique by suffixing '_2', '_3', ..."""
+def _unique(names: Iterable[str], defaults: Sequence[str]) -> tuple[str, ...]:
+    """Make names non-empty (a blank one gets its default) and unique by suffixing '_2', '_3', ..."""
     result: list[str] = []
     seen: set[str] = set()
     for i, name in enumerate(names):
-        name = str(name).strip() or f"ch{i}"
+        name = str(name).strip() or defaults[i]
         candidate, k = name, 2
         while candidate in seen:
             candidate = f"{name}_{k}"

@@ -11,7 +11,21 @@ three additions that a table for people needs:
 - ``touches_border`` (bool) says whether a region reaches the image edge, a
   question scikit-image answers only indirectly (through ``bbox``).
 
-Pixel counts (``area`` and friends, without ``spacing``) are integers.
+Pixel counts (``area`` and friends) are integers.
+
+Physical units
+--------------
+With a pixel size (``spacing``, in micrometres per axis, as read from
+OME-TIFF / ImageJ / TIFF metadata into :attr:`regionscope.io.ImageData.spacing`)
+the table keeps every pixel column under its scikit-image name and adds,
+right after it, the same measure in micrometres, the unit in the name:
+``area_um2`` (``area_um3`` in 3D, a volume), ``perimeter_um``,
+``axis_major_length_um``, ``centroid_um-0``, ... (see
+:data:`PHYSICAL_PROPERTIES`). The values are scikit-image's with ``spacing=``.
+Shape descriptors without a unit (eccentricity, orientation, solidity,
+extent, euler_number) and ``bbox`` stay in pixel geometry. scikit-image
+defines ``perimeter`` only for square pixels, so with rectangular pixels there
+is no ``perimeter_um``.
 """
 
 from __future__ import annotations
@@ -25,6 +39,7 @@ from skimage import measure as skmeasure
 
 from regionscope.errors import MeasurementError
 from regionscope.fast_measure import fast_regionprops_table
+from regionscope.io import default_channel_names
 
 #: Old property names (scikit-image < 0.19 tutorials) and what they are now.
 LEGACY_NAMES = {
@@ -72,7 +87,22 @@ INTENSITY_PROPERTIES = frozenset(
 )
 #: Properties scikit-image defines for 2D regions only.
 PLANAR_ONLY_PROPERTIES = frozenset({"perimeter", "perimeter_crofton", "eccentricity", "orientation", "moments_hu", "moments_weighted_hu"})
-#: Properties that are pixel counts when no spacing is given.
+#: Properties that get a physical column when a pixel size is given, and the
+#: power of length of their unit (``"ndim"``: area in 2D, volume in 3D).
+PHYSICAL_PROPERTIES = {
+    "area": "ndim", "area_bbox": "ndim", "area_convex": "ndim", "area_filled": "ndim",
+    "perimeter": 1, "perimeter_crofton": 1, "axis_major_length": 1, "axis_minor_length": 1,
+    "equivalent_diameter_area": 1, "feret_diameter_max": 1, "centroid": 1, "centroid_weighted": 1,
+}
+#: The unit of physical columns, as written in their names (micrometres).
+PHYSICAL_UNIT = "um"
+#: Properties whose physical value is not the pixel value times a factor when
+#: the pixels are not square: computed by scikit-image with ``spacing``.
+_ANISOTROPIC_PROPERTIES = ("axis_major_length", "axis_minor_length", "feret_diameter_max")
+#: scikit-image refuses these for non-square pixels.
+_ISOTROPIC_ONLY_PROPERTIES = frozenset({"perimeter", "perimeter_crofton"})
+
+#: Properties that are pixel counts.
 COUNT_PROPERTIES = frozenset({"label", "area", "area_bbox", "area_convex", "area_filled", "num_pixels", "bbox", "euler_number"})
 
 #: What :func:`measure` computes when no property is named, in column order.
@@ -189,11 +219,6 @@ def rename_channel_columns(columns, channel_names):
     return renamed
 
 
-def default_channel_names(n_channels):
-    """``["ch0", "ch1", ...]`` for images whose channels have no names."""
-    return [f"ch{i}" for i in range(n_channels)]
-
-
 #: Largest label value measured without renumbering (see :func:`_compact_labels`).
 SPARSE_LABEL_LIMIT = 1_000_000
 
@@ -236,11 +261,15 @@ def measure(image, labels=None, properties=None, *, spacing=None, channel_names=
         scikit-image property names (legacy names accepted) and
         ``"touches_border"``. ``None`` gives :data:`DEFAULT_PROPERTIES`
         restricted to what the dimension and the inputs allow.
-    spacing : sequence of float or None
-        Physical pixel size per spatial axis, passed to scikit-image.
+    spacing : float, sequence of float or None
+        Physical pixel size in micrometres, one per spatial axis (``(dy, dx)``
+        or ``(dz, dy, dx)``) or one for all. Adds physical columns
+        (``area_um2``, ``perimeter_um``, ...) after the pixel ones; see the
+        module docs.
     channel_names : sequence of str or None
         Names of the image's channels, used in intensity column names.
-        Default ``ch0, ch1, ...``; RGB images get ``red, green, blue``.
+        Default: :func:`regionscope.io.default_channel_names` (``red, green,
+        blue`` for 3 ``uint8`` channels, ``ch0, ch1, ...`` otherwise).
     multichannel : bool or None
         Whether the image's last axis is channels. ``None``: when ``labels`` are
         given, the image has channels if it has one more axis than the labels;
@@ -287,7 +316,7 @@ def measure(image, labels=None, properties=None, *, spacing=None, channel_names=
             )
         if multichannel and channel_names is None:
             n = image.shape[-1]
-            channel_names = ["red", "green", "blue", "alpha"][:n] if image.dtype == np.uint8 and n in (3, 4) else default_channel_names(n)
+            channel_names = default_channel_names(n, image.dtype)
         if multichannel and len(channel_names) != image.shape[-1]:
             raise MeasurementError(f"{len(channel_names)} channel names given for an image with {image.shape[-1]} channels")
 
@@ -296,7 +325,9 @@ def measure(image, labels=None, properties=None, *, spacing=None, channel_names=
     needs_bbox = "touches_border" in names and "bbox" not in skimage_names
     requested = skimage_names + (["bbox"] if needs_bbox else [])
     columns, label_values = None, None
-    if spacing is None and labels.ndim == 2:
+    original_labels = labels
+    spacing = _check_spacing(spacing, labels.ndim)
+    if labels.ndim == 2:
         try:
             # Vectorised over the whole image: the same values, about 30x faster.
             columns = fast_regionprops_table(labels, image, properties=requested)
@@ -312,7 +343,7 @@ def measure(image, labels=None, properties=None, *, spacing=None, channel_names=
                 warnings.filterwarnings("ignore", message="Failed to get convex hull image", category=UserWarning)
                 warnings.filterwarnings("ignore", message="divide by zero", category=RuntimeWarning)
                 warnings.filterwarnings("ignore", message="invalid value", category=RuntimeWarning)
-            columns = skmeasure.regionprops_table(labels, intensity_image=image, properties=requested, spacing=spacing)
+            columns = skmeasure.regionprops_table(labels, intensity_image=image, properties=requested)
     if label_values is not None:
         columns["label"] = label_values[np.asarray(columns["label"], dtype=np.intp)]
     if labels.ndim == 3 and "solidity" in columns:
@@ -330,8 +361,96 @@ def measure(image, labels=None, properties=None, *, spacing=None, channel_names=
     table = pd.DataFrame({column: columns[column] for column in order})
     if image is not None and multichannel:
         table = table.rename(columns=rename_channel_columns(list(table.columns), list(channel_names)))
-    if spacing is None:
-        for column in table.columns:
-            if column.partition("-")[0] in COUNT_PROPERTIES:
-                table[column] = table[column].astype(np.int64)
+    for column in table.columns:
+        if column.partition("-")[0] in COUNT_PROPERTIES:
+            table[column] = table[column].astype(np.int64)
+    if spacing is not None:
+        table = with_physical_columns(table, original_labels, spacing)
     return table.sort_values("label", kind="stable").reset_index(drop=True)
+
+
+def _check_spacing(spacing, ndim):
+    """``spacing`` as a tuple of ``ndim`` positive floats, or None."""
+    if spacing is None:
+        return None
+    values = np.atleast_1d(np.asarray(spacing, dtype=np.float64))
+    if values.ndim != 1 or len(values) not in (1, ndim):
+        raise MeasurementError(
+            f"a pixel size of {len(values)} values does not fit {ndim}D labels; give one value for all axes "
+            f"or one per axis ({'dz, dy, dx' if ndim == 3 else 'dy, dx'}), in micrometres"
+        )
+    if not np.all(np.isfinite(values) & (values > 0)):
+        raise MeasurementError(f"the pixel size must be positive numbers (micrometres), not {tuple(values.tolist())}")
+    return tuple(float(v) for v in np.broadcast_to(values, (ndim,)))
+
+
+def physical_name(column, ndim):
+    """The name of the physical counterpart of a pixel column.
+
+    Examples
+    --------
+    >>> physical_name("area", 2), physical_name("centroid-1", 3), physical_name("perimeter", 2)
+    ('area_um2', 'centroid_um-1', 'perimeter_um')
+    """
+    base, dash, rest = column.partition("-")
+    power = ndim if PHYSICAL_PROPERTIES[base] == "ndim" else PHYSICAL_PROPERTIES[base]
+    return f"{base}_{PHYSICAL_UNIT}{power if power > 1 else ''}{dash}{rest}"
+
+
+def with_physical_columns(table, labels, spacing):
+    """Add the physical counterpart of every pixel column that has one.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A pixel table of :func:`measure` for ``labels``, rows in label order.
+    labels : ndarray of int, shape (Y, X) or (Z, Y, X)
+    spacing : tuple of float
+        Micrometres per axis, one per axis of ``labels``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` with each physical column right after its pixel column.
+        The values equal scikit-image's ``regionprops_table(..., spacing=spacing)``
+        (to rounding): areas, volumes and centroids scale by the pixel size,
+        and so do lengths for square pixels; with rectangular pixels the axis
+        lengths and the Feret diameter are scikit-image's own.
+    """
+    ndim = labels.ndim
+    isotropic = len(set(spacing)) == 1
+    pixel_volume = float(np.prod(spacing))
+    anisotropic = {}
+    wanted = [name for name in _ANISOTROPIC_PROPERTIES if name in table.columns]
+    if wanted and not isotropic and len(table):
+        compact, values = _compact_labels(labels)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=RuntimeWarning)
+            warnings.filterwarnings("ignore", message="Failed to get convex hull image", category=UserWarning)
+            anisotropic = skmeasure.regionprops_table(compact, properties=wanted, spacing=spacing)
+    result, pending = {}, {}
+    for position, column in enumerate(table.columns):
+        result[column] = table[column]
+        base, _, rest = column.partition("-")
+        following = table.columns[position + 1] if position + 1 < len(table.columns) else None
+        if base not in PHYSICAL_PROPERTIES:
+            continue
+        pixel = table[column].to_numpy(dtype=np.float64)
+        if PHYSICAL_PROPERTIES[base] == "ndim":
+            physical = pixel * pixel_volume
+        elif base in ("centroid", "centroid_weighted"):
+            physical = pixel * spacing[int(rest.split("-")[0])]
+        elif base == "equivalent_diameter_area":
+            physical = pixel * pixel_volume ** (1 / ndim)
+        elif isotropic:
+            physical = pixel * spacing[0]
+        elif base in _ISOTROPIC_ONLY_PROPERTIES:
+            continue  # scikit-image defines no perimeter for rectangular pixels
+        else:
+            physical = np.asarray(anisotropic[base], dtype=np.float64) if len(table) else pixel
+        pending[physical_name(column, ndim)] = physical
+        if following is None or following.partition("-")[0] != base:
+            # After the last pixel column of the property: centroid-0, centroid-1, centroid_um-0, ...
+            result.update(pending)
+            pending = {}
+    return pd.DataFrame(result, index=table.index)

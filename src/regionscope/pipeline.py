@@ -43,7 +43,8 @@ def segment_file_image(image, segmentation=None):
         raise SegmentationError(f"{image.source or 'the image'}: {exc}") from exc
 
 
-def measure_files(image_path, labels_path=None, *, properties=None, segmentation=None, progress=None, return_labels=False):
+def measure_files(image_path, labels_path=None, *, properties=None, segmentation=None, progress=None, return_labels=False,
+                  max_bytes=None, pixel_size=None):
     """Read an image (and its labels) and measure every region.
 
     Parameters
@@ -62,6 +63,11 @@ def measure_files(image_path, labels_path=None, *, properties=None, segmentation
         :func:`regionscope.progress.stages` the stages join that bar.
     return_labels : bool
         Also return the label image (read or segmented).
+    max_bytes : int, str or None
+        Memory budget of each file read (see :func:`regionscope.io.load_image`).
+    pixel_size : float, sequence of float or None
+        Micrometres per pixel, overriding the file's; with either, the table
+        gets physical columns (``area_um2``, ...).
 
     Returns
     -------
@@ -71,19 +77,21 @@ def measure_files(image_path, labels_path=None, *, properties=None, segmentation
         Only with ``return_labels=True``.
     """
     with stages("reading image", 3, enabled=progress):
-        image = load_image(image_path)
+        image = load_image(image_path, max_bytes=max_bytes)
+        if pixel_size is not None:
+            image = image.with_pixel_size(pixel_size)
         if labels_path is None:
             stage("segmenting")
             labels = segment_file_image(image, segmentation)
         else:
             stage("reading labels")
-            labels = load_labels_for(image, labels_path).data
+            labels = load_labels_for(image, labels_path, max_bytes=max_bytes).data
         stage("measuring")
         table = measure(
             image.data,
             labels,
             properties,
-            spacing=None,
+            spacing=image.spacing,
             channel_names=image.channel_names,
             multichannel=image.has_channels,
         )

@@ -257,11 +257,18 @@ _COMPARISON_OPERATORS = {
 
 _RESERVED_WORDS = _KEYWORDS | {"true", "false", "inf", "nan"}
 
+# Digits are ASCII only: ``\d`` and ``str.isdigit`` also accept "²" or "١", which
+# int() and float() then refuse or read as another number.
 _NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HYPHENATED_NAME_PATTERN = re.compile(r"[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)+")
-_NUMBER_PATTERN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER_PATTERN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _SIGNED_INF_PATTERN = re.compile(r"[+-]inf(?![A-Za-z0-9_])", re.IGNORECASE)
-_INTEGER_PATTERN = re.compile(r"[+-]?\d+")
+_INTEGER_PATTERN = re.compile(r"[+-]?[0-9]+")
+
+
+def _is_digit(character: str) -> bool:
+    """Whether ``character`` is one of the ASCII digits 0-9 (the only digits of a filter)."""
+    return len(character) == 1 and "0" <= character <= "9"
 
 _CHARACTER_HINTS = {
     ";": "a filter is a single condition; join conditions with 'and' or 'or'",
@@ -326,9 +333,9 @@ def _read_token(source: str, position: int) -> tuple[_Token, int]:
         return _read_braced_column(source, position)
     if character in "\"'":
         return _read_string(source, position)
-    if character.isascii() and character.isdigit():
+    if _is_digit(character):
         return _read_number(source, position)
-    if character == "." and following.isascii() and following.isdigit():
+    if character == "." and _is_digit(following):
         return _read_number(source, position)
     if character in "+-":
         return _read_signed(source, position)
@@ -342,6 +349,8 @@ def _read_token(source: str, position: int) -> tuple[_Token, int]:
 
 def _unexpected_character(source: str, position: int, context: str = "", hint: str | None = None) -> FilterError:
     character = source[position]
+    if hint is None and character.isnumeric() and not _is_digit(character):
+        hint = "numbers are written with the digits 0-9 only"
     hint = hint or _CHARACTER_HINTS.get(character, _DEFAULT_CHARACTER_HINT)
     return FilterError(
         f"Unexpected character {character!r}{context}: {hint}", position=position, expression=source
@@ -391,8 +400,10 @@ def _read_string(source: str, position: int) -> tuple[_Token, int]:
 def _read_signed(source: str, position: int) -> tuple[_Token, int]:
     """A '+' or '-' is only ever the sign of a number: there is no arithmetic."""
     following = source[position + 1 : position + 3]
-    if following[:1].isdigit() or (following[:1] == "." and following[1:2].isdigit()):
+    if _is_digit(following[:1]) or (following[:1] == "." and _is_digit(following[1:2])):
         return _read_number(source, position)
+    if following[:1].isnumeric():  # "-²", "-١": a sign before a digit that is not 0-9
+        raise _unexpected_character(source, position + 1)
     match = _SIGNED_INF_PATTERN.match(source, position)
     if match:
         value = float("-inf") if source[position] == "-" else float("inf")

@@ -14,6 +14,7 @@ give the same regions everywhere.
 
 from __future__ import annotations
 
+import math
 import warnings
 from types import MappingProxyType
 
@@ -161,22 +162,56 @@ def foreground_mask(plane, method="otsu", *, objects="bright", block_size=51):
         raise SegmentationError(f"unknown threshold method {method!r}; choose one of: {', '.join(METHODS)}")
     if method == "local" and (block_size < 3 or block_size % 2 == 0):
         raise SegmentationError(f"block_size must be an odd number >= 3, not {block_size}")
-    if plane.size == 0 or plane.min() == plane.max():
+    values, finite = _finite_values(plane)
+    if values.size == 0 or values.min() == values.max():
         # A constant image has no foreground; skimage would raise or warn, and
         # "dark" objects would otherwise cover the whole image.
         return np.zeros(plane.shape, dtype=bool)
     if method == "local":
-        threshold = filters.threshold_local(plane, block_size=block_size)
+        filled = plane if finite is None else np.where(finite, plane, np.median(values))
+        threshold = filters.threshold_local(filled, block_size=block_size)
         return plane > threshold if objects == "bright" else plane < threshold
     try:
         with warnings.catch_warnings():
             # ``plane`` is one channel by construction; a (Z, Y, 3) stack
             # only looks like RGB to scikit-image's shape check.
             warnings.filterwarnings("ignore", message=".*expected to work correctly only for grayscale", category=UserWarning)
-            threshold = GLOBAL_THRESHOLDS[method](plane)
+            threshold = GLOBAL_THRESHOLDS[method](plane if finite is None else values)
     except RuntimeError as exc:  # threshold_minimum on a unimodal histogram
         raise SegmentationError(f"threshold method '{method}' failed on this image ({exc}); try 'otsu' or 'li'") from exc
     return plane > threshold if objects == "bright" else plane <= threshold
+
+
+def _finite_values(plane):
+    """The pixel values a threshold is computed from, and the mask of finite pixels.
+
+    Returns
+    -------
+    values : ndarray
+        ``plane`` itself, or its finite values (1D) when it has NaN or ±inf
+        pixels: those would make the thresholds' histograms fail. NaN pixels
+        are then never foreground (every comparison with NaN is False); ±inf
+        compare with the threshold like any value.
+    finite : ndarray of bool or None
+        None when every pixel is finite.
+
+    Raises
+    ------
+    SegmentationError
+        When the finite values span more than a float64 can hold (e.g. -1e308
+        to 1e308): no histogram of them exists.
+    """
+    if plane.dtype.kind != "f":
+        return plane, None
+    finite = np.isfinite(plane)
+    all_finite = bool(finite.all())
+    values = plane if all_finite else plane[finite]
+    if values.size and not math.isfinite(float(values.max()) - float(values.min())):
+        raise SegmentationError(
+            f"the pixel values span from {float(values.min()):g} to {float(values.max()):g}, too wide a range "
+            "to threshold; rescale the image or clip its extreme values, or give a label image instead"
+        )
+    return (plane, None) if all_finite else (values, finite)
 
 
 def split_touching_objects(mask, labels, *, min_distance=5):

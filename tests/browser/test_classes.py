@@ -110,7 +110,7 @@ def test_a_second_tab_sees_the_same_annotations(disc_app, new_page):
 def test_a_failed_write_is_shown_and_nothing_changes(disc_app, new_page, monkeypatch):
     from regionscope.annotations import AnnotationStore, AnnotationWriteError
 
-    def broken_exclude(self, dataset, labels):
+    def broken_exclude(self, dataset, labels, **options):
         raise AnnotationWriteError(self.path, "save the change", "disk I/O error")
 
     monkeypatch.setattr(AnnotationStore, "exclude", broken_exclude)

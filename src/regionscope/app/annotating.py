@@ -13,6 +13,7 @@ from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from regionscope.app.colors import next_class_color
 from regionscope.app.ids import ID
+from regionscope.annotations import AnnotationError
 from regionscope.errors import RegionscopeError
 
 
@@ -27,12 +28,40 @@ def selected_labels(selected):
     Returns
     -------
     list of int
+
+    Raises
+    ------
+    AnnotationError
+        When a value is not an integer label (a crafted or damaged request).
     """
     if not selected:
         return []
     if isinstance(selected, dict):
-        return [int(i) for i in selected.get("ids", [])]
-    return [int(row["label"]) for row in selected if "label" in row]
+        values = selected.get("ids", [])
+    elif isinstance(selected, list):
+        values = [row["label"] for row in selected if isinstance(row, dict) and "label" in row]
+    else:
+        values = [selected]
+    labels = []
+    for value in values if isinstance(values, list) else [values]:
+        label = _as_label(value)
+        if label is None:
+            raise AnnotationError(f"the selection holds {value!r}, which is not a region label")
+        labels.append(label)
+    return labels
+
+
+def _as_label(value):
+    """An integer label from JSON (a number or decimal text), or None; never rounds 2.5 to 2."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    return None
 
 
 def excluded_state(annotations, dataset):
@@ -96,7 +125,7 @@ def register_annotation_callbacks(app, annotations, dataset_of):
                 labels = selected_labels(selected)
                 if not labels:
                     return no_update, notice("Select rows to exclude first (tick them, or box/lasso in the image)."), no_update
-                annotations.exclude(dataset.id, labels)
+                annotations.exclude(dataset.id, labels, known_labels=dataset.label_values)
                 message = f"Excluded {len(labels)} region{'s' if len(labels) != 1 else ''}."
                 selection = {"ids": []}  # excluded regions leave the selection too
         except RegionscopeError as exc:
@@ -149,12 +178,12 @@ def register_annotation_callbacks(app, annotations, dataset_of):
             # The class buttons were redrawn with none left (another dataset):
             # Dash names no trigger then. Nothing was asked, so nothing is said.
             return no_update, no_update
-        labels = selected_labels(selected)
-        if not labels:
-            return no_update, notice("Select regions first, then choose their class.")
-        dataset = dataset_of(store)
         try:
-            annotations.assign(dataset.id, labels, name)
+            labels = selected_labels(selected)
+            if not labels:
+                return no_update, notice("Select regions first, then choose their class.")
+            dataset = dataset_of(store)
+            annotations.assign(dataset.id, labels, name, known_labels=dataset.label_values)
         except RegionscopeError as exc:
             return no_update, notice(str(exc))
         what = f"'{name}'" if name else "no class"

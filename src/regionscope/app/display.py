@@ -11,6 +11,8 @@ import io
 import numpy as np
 from PIL import Image
 
+from regionscope.io import default_channel_names
+
 #: Contrast limits are these percentiles of each channel.
 CONTRAST_PERCENTILES = (0.5, 99.5)
 #: Above this many pixels the display image is sent as JPEG, not PNG.
@@ -72,10 +74,17 @@ def to_uint8(plane, limits):
     ndarray of uint8, shape (Y, X)
     """
     low, high = limits
-    scaled = (np.asarray(plane, dtype=np.float32) - low) * (255.0 / (high - low))
-    # Round, not truncate: in float32 ``high`` often scales to 254.99998, which
+    plane = np.asarray(plane)
+    # float64 stays float64: values such as 1e308 do not fit float32. Halves,
+    # so that neither ``x - low`` nor ``high - low`` overflows (1e308 - -1e308).
+    dtype = np.float64 if plane.dtype.kind == "f" and plane.dtype.itemsize > 4 else np.float32
+    half_span = high / 2 - low / 2
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = (plane.astype(dtype, copy=False) / 2 - dtype(low / 2)) * dtype(255.0 / half_span)
+    # NaN shows as the darkest value, ±inf as the darkest or brightest. Round,
+    # not truncate: in float32 ``high`` often scales to 254.99998, which
     # truncation would show as 254 instead of 255.
-    return np.clip(np.rint(np.nan_to_num(scaled)), 0, 255).astype(np.uint8)
+    return np.clip(np.rint(np.nan_to_num(scaled, nan=0.0, posinf=255.0, neginf=0.0)), 0, 255).astype(np.uint8)
 
 
 def is_rgb(image):
@@ -99,7 +108,7 @@ def channel_choices(image):
     if not image.has_channels:
         return []
     options = [{"label": "composite" if not is_rgb(image) else "colour (RGB)", "value": COMPOSITE}]
-    names = image.channel_names or [f"ch{i}" for i in range(image.n_channels)]
+    names = image.channel_names or default_channel_names(image.n_channels, image.data.dtype)
     options += [{"label": str(name), "value": index} for index, name in enumerate(names)]
     return options
 

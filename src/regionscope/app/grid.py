@@ -11,10 +11,18 @@ import numpy as np
 FLOAT_FORMAT = {"function": "params.value == null ? '' : d3.format('.4~g')(params.value)"}
 #: Row id of a region: its label as a string (String() is unavailable in the grid's evaluator).
 ROW_ID = "params.data.label + ''"
+#: Grid options the column definitions rely on: a ``field`` is a flat key of the
+#: row, never a path. AG Grid otherwise reads ``intensity_mean-GFP.v2`` as
+#: ``row["intensity_mean-GFP"]["v2"]`` and shows an empty column. (A
+#: ``valueGetter`` per column would need the name inside JavaScript text.)
+GRID_FIELD_OPTIONS = {"suppressFieldDotNotation": True}
 
 
 def column_defs(table):
     """AG Grid column definitions for a region table.
+
+    Every ``field`` is the column name as is (dots included): the grid must
+    be created with :data:`GRID_FIELD_OPTIONS`.
 
     Parameters
     ----------

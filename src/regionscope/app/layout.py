@@ -13,7 +13,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from regionscope.app.colors import CLASS_PALETTE, COLORMAPS
-from regionscope.app.grid import ROW_ID
+from regionscope.app.grid import GRID_FIELD_OPTIONS, ROW_ID
 from regionscope.app.ids import ID
 from regionscope.segmentation import AUTO_CHANNEL, DEFAULTS, METHODS
 
@@ -208,6 +208,7 @@ def table_panel():
             "rowHeight": 30,
             "headerHeight": 34,
             "floatingFiltersHeight": 34,
+            **GRID_FIELD_OPTIONS,
         },
         rowClassRules={"rs-hovered": "rsIsHovered(params)", "rs-focused": "rsIsFocused(params)"},
         style={"height": "100%", "width": "100%"},

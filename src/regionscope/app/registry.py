@@ -73,7 +73,7 @@ class DatasetRegistry:
         self._keep(dataset, recipe)
         return dataset
 
-    def open_files(self, image_path, labels_path=None, *, name=None, segmentation=None):
+    def open_files(self, image_path, labels_path=None, *, name=None, segmentation=None, pixel_size=None):
         """Read files, prepare their dataset and remember how to read them again.
 
         The recipe holds only the paths, so an evicted dataset frees its memory.
@@ -84,6 +84,8 @@ class DatasetRegistry:
         name : str or None
             Default: the image file's name.
         segmentation : dict or None
+        pixel_size : float, sequence of float or None
+            Micrometres per pixel, overriding the file's.
 
         Returns
         -------
@@ -98,6 +100,8 @@ class DatasetRegistry:
 
         def recipe():
             image = load_image(image_path)
+            if pixel_size is not None:
+                image = image.with_pixel_size(pixel_size)
             labels = None if labels_path is None else load_labels_for(image, labels_path).data
             return prepare_dataset(image, labels, name=name, segmentation=segmentation)
 

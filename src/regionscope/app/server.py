@@ -78,7 +78,7 @@ def create_app(default_dataset, registry, *, upload_folder=None, workspace=None,
 
 def as_image_data(image, *, channel_names=None, name=None):
     """An ImageData from an array, a path or an ImageData."""
-    from regionscope.io import has_channel_axis, load_image
+    from regionscope.io import default_channel_names, has_channel_axis, load_image
 
     if isinstance(image, ImageData):
         return image
@@ -89,12 +89,15 @@ def as_image_data(image, *, channel_names=None, name=None):
     data = np.asarray(image)
     has_channels = has_channel_axis(data.shape) if channel_names is None else True
     if has_channels and channel_names is None:
-        channel_names = tuple(f"ch{i}" for i in range(data.shape[-1]))
+        channel_names = default_channel_names(data.shape[-1], data.dtype)
     return ImageData(data=data, channel_names=tuple(channel_names) if has_channels else None, spacing=None, source=name)
 
 
-def open_default(registry, image=None, labels=None, *, segmentation=None, channel_names=None, name=None):
-    """Prepare the dataset a server starts with: the given data, or the coins sample."""
+def open_default(registry, image=None, labels=None, *, segmentation=None, channel_names=None, name=None, pixel_size=None):
+    """Prepare the dataset a server starts with: the given data, or the coins sample.
+
+    ``pixel_size`` (micrometres, one number or one per axis) overrides the file's.
+    """
     from regionscope.io import load_labels_for
     from regionscope.samples import coins
 
@@ -108,8 +111,10 @@ def open_default(registry, image=None, labels=None, *, segmentation=None, channe
             segmentation=segmentation or SAMPLE_SEGMENTATION,
         )
     if isinstance(image, (str, Path)) and (labels is None or isinstance(labels, (str, Path))):
-        return registry.open_files(image, labels, name=name, segmentation=segmentation)
+        return registry.open_files(image, labels, name=name, segmentation=segmentation, pixel_size=pixel_size)
     image_data = as_image_data(image, channel_names=channel_names, name=name)
+    if pixel_size is not None:
+        image_data = image_data.with_pixel_size(pixel_size)
     label_array = None
     if labels is not None:
         if isinstance(labels, (str, Path)):
@@ -132,6 +137,7 @@ def serve_files(
     workspace=None,
     session_path=None,
     force_session=False,
+    pixel_size=None,
 ):
     """Open files (or the coins sample) and serve the explorer until interrupted.
 
@@ -146,7 +152,7 @@ def serve_files(
     session = read_session(session_path) if session_path else None
     registry = DatasetRegistry()
     with stages("reading", 3 if labels_path is not None else 4):
-        dataset = open_default(registry, image_path, labels_path, segmentation=segmentation)
+        dataset = open_default(registry, image_path, labels_path, segmentation=segmentation, pixel_size=pixel_size)
     if labels_path is not None and (message := labels_warning(labels_path, dataset.labels)):
         print(f"regionscope: warning: {message}", file=sys.stderr, flush=True)
     if session and session["dataset_id"] != dataset.id:
