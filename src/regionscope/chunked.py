@@ -47,9 +47,12 @@ from regionscope.measurement import default_channel_names, measure, normalize_pr
 __all__ = [
     "ADDITIVE_PROPERTIES",
     "DEFAULT_CROP_BUDGET",
+    "IN_MEMORY_LIMIT",
     "MOMENT_PROPERTIES",
     "dask_client",
     "measure_chunked",
+    "measure_files_chunked",
+    "prefers_chunked",
     "table_meta",
 ]
 
@@ -60,6 +63,8 @@ ADDITIVE_PROPERTIES = frozenset(
 )
 #: Properties computed from the merged second-order central moments.
 MOMENT_PROPERTIES = frozenset({"axis_major_length", "axis_minor_length", "eccentricity", "orientation"})
+#: Pixel bytes (labels + image) above which ``regionscope measure`` measures chunk by chunk.
+IN_MEMORY_LIMIT = 1 << 30
 #: Largest region crop (label bytes) read in pass 2.
 DEFAULT_CROP_BUDGET = 512 << 20
 #: Default chunk side of label images given without chunks (2D, 3D).
@@ -119,7 +124,7 @@ def table_meta(ndim, properties=None, *, image_dtype=None, channel_names=None, l
 
 
 @contextmanager
-def dask_client(scheduler=None, *, n_workers=None, memory_limit=None, threads_per_worker=1, processes=True):
+def dask_client(scheduler=None, *, n_workers=None, memory_limit=None, threads_per_worker=1, processes=True, timeout="10s"):
     """A ``distributed.Client``: on ``scheduler`` if given, else on a LocalCluster closed afterwards.
 
     Parameters
@@ -130,6 +135,8 @@ def dask_client(scheduler=None, *, n_workers=None, memory_limit=None, threads_pe
         Workers of the LocalCluster (default ``min(2, cpu count)``).
     memory_limit : str, int or None
         Per worker (``"4GB"``); default Dask's share of the machine.
+    timeout : str
+        How long to try to reach ``scheduler``.
     """
     try:
         from distributed import Client, LocalCluster
@@ -137,7 +144,7 @@ def dask_client(scheduler=None, *, n_workers=None, memory_limit=None, threads_pe
         raise ChunkedMeasurementError("chunked measurement needs Dask: pip install 'regionscope[dask]'") from exc
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout=timeout)
         except (OSError, TimeoutError, ValueError) as exc:
             raise ChunkedMeasurementError(
                 f"cannot reach the Dask scheduler at {scheduler} ({exc}); start one with 'dask scheduler' "
@@ -150,6 +157,15 @@ def dask_client(scheduler=None, *, n_workers=None, memory_limit=None, threads_pe
         return
     import os
 
+    from dask.utils import parse_bytes
+
+    if isinstance(memory_limit, str) and memory_limit != "auto":
+        try:
+            parse_bytes(memory_limit)
+        except (ValueError, TypeError):
+            raise ChunkedMeasurementError(f"memory limit {memory_limit!r} is not a size such as 4GB or 500MiB") from None
+    if n_workers is not None and n_workers < 1:
+        raise ChunkedMeasurementError(f"the number of workers must be at least 1, not {n_workers}")
     n_workers = n_workers or min(2, os.cpu_count() or 1)
     try:
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=processes,
@@ -211,6 +227,50 @@ def measure_chunked(labels, image=None, properties=None, *, chunks=None, client=
         return plan.run(client)
     with dask_client(scheduler, n_workers=n_workers, memory_limit=memory_limit) as own:
         return plan.run(own)
+
+
+def prefers_chunked(image_path, labels_path, *, limit=IN_MEMORY_LIMIT):
+    """Whether files are too large to measure in memory (labels given, lazily readable, over ``limit`` bytes)."""
+    from regionscope.sources import SourceError, open_source
+
+    if labels_path is None or image_path is None:
+        return False
+    lazy = (".zarr", ".tif", ".tiff", ".btf", ".npy")
+    if not all(str(p).lower().rstrip("/").endswith(lazy) or "://" in str(p) for p in (image_path, labels_path)):
+        return False
+    try:
+        return open_source(image_path).nbytes() + open_source(labels_path).nbytes() > limit
+    except SourceError:
+        return False  # the in-memory reader gives its own message
+
+
+def measure_files_chunked(image_path, labels_path, *, properties=None, chunks=None, scheduler=None, n_workers=None,
+                          memory_limit=None):
+    """Open an image and its labels lazily and measure them with :func:`measure_chunked`.
+
+    Parameters
+    ----------
+    image_path, labels_path : str or os.PathLike
+        Anything :func:`regionscope.sources.open_source` opens.
+    Other parameters as in :func:`measure_chunked`.
+    """
+    from regionscope.sources import open_source
+
+    if labels_path is None:
+        raise ChunkedMeasurementError(
+            "chunked measurement needs a label image (--labels); segmenting a large image chunk by chunk is not available yet"
+        )
+    image = open_source(image_path)
+    labels = open_source(labels_path)
+    if labels.has_channels:
+        raise ChunkedMeasurementError(f"{labels.location}: a label image has one channel; this one has {labels.shape[-1]}")
+    if labels.spatial_shape != image.spatial_shape:
+        raise ChunkedMeasurementError(
+            f"{labels.location}: the labels (shape {labels.spatial_shape}) do not fit the image {image.location} "
+            f"(spatial shape {image.spatial_shape}); the labels must be made from this image"
+        )
+    return measure_chunked(labels, image, properties, chunks=chunks, scheduler=scheduler, n_workers=n_workers,
+                           memory_limit=memory_limit, channel_names=image.channel_names)
 
 
 class _Plan:
@@ -283,6 +343,11 @@ class _Plan:
         self.additive = [n for n in self.names if n in ADDITIVE_PROPERTIES]
         self.moments = [n for n in self.names if n in MOMENT_PROPERTIES]
         self.whole = [n for n in self.names if n not in ADDITIVE_PROPERTIES and n not in MOMENT_PROPERTIES]
+        # A chunk or a crop knows local coordinates only: the weighted centroid is
+        # measured locally and moved by the region's bounding-box corner at the end.
+        self.absolute_weighted = "centroid_weighted" in self.whole
+        if self.absolute_weighted:
+            self.whole = list(dict.fromkeys("centroid_weighted_local" if n == "centroid_weighted" else n for n in self.whole))
         # With whole-region properties a spanning region's crop is read anyway:
         # its moment properties come from it too (scikit-image's own values).
         self.crop_names = self.whole + self.moments if self.whole else []
@@ -326,6 +391,12 @@ class _Plan:
                 values.setdefault(column, np.full(n, np.nan))
                 values[column][crop] = column_values
         columns.update(values)
+        if self.absolute_weighted:
+            for column in self.meta.columns:
+                if column.startswith("centroid_weighted-"):
+                    rest = column.partition("-")[2]
+                    axis = int(rest.partition("-")[0])
+                    columns[column] = columns[f"centroid_weighted_local-{rest}"] + merged[f"ref{axis}"]
         return _assemble(columns, self.meta, n)
 
     def _measure_crops(self, merged, rows, names, client):
