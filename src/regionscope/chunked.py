@@ -72,8 +72,10 @@ DEFAULT_CHUNKS = {2: 2048, 3: 256}
 #: Relative margin under which a moment property is left to scikit-image on the crop (as fast_measure does).
 _ILL_CONDITIONED = 1e-4
 #: Crops measured per task in pass 2 (fewer when they are large).
-_CROPS_PER_TASK = 256
+_CROPS_PER_TASK = 4096
 _CROP_BYTES_PER_TASK = 64 << 20
+#: Largest union of a task's crops read at once (label bytes).
+_UNION_BYTES = 256 << 20
 
 
 class ChunkedMeasurementError(MeasurementError):
@@ -415,10 +417,14 @@ class _Plan:
                 f"raise crop_budget or measure only additive and moment properties ({', '.join(sorted(ADDITIVE_PROPERTIES | MOMENT_PROPERTIES))})"
             )
         tasks, batch, batch_bytes = [], [], 0
-        # Crops of similar height together: they are laid side by side in one image per task.
-        by_height = np.lexsort(tuple((hi - lo)[:, a] for a in range(ndim - 1)))
-        rows, lo, hi, sizes = rows[by_height], lo[by_height], hi[by_height], sizes[by_height]
+        # Crops starting in the same chunk together: a task reads their union once.
+        home = lo // np.asarray(self.labels.chunksize)
+        by_home = np.lexsort(tuple(lo[:, a] for a in reversed(range(ndim))) + tuple(home[:, a] for a in reversed(range(ndim))))
+        rows, lo, hi, sizes, home = rows[by_home], lo[by_home], hi[by_home], sizes[by_home], home[by_home]
         for k, row in enumerate(rows.tolist()):
+            if batch and (home[k] != home[k - 1]).any():
+                tasks.append(batch)
+                batch, batch_bytes = [], 0
             window = tuple(slice(int(a), int(b)) for a, b in zip(lo[k], hi[k]))
             batch.append((int(merged["label"][row]), window))
             batch_bytes += int(sizes[k])
@@ -760,8 +766,24 @@ def measure_crops(items, label_source, image_source, names, channel_names=None, 
     label_source, image_source : ImageSource (image_source may be None)
     """
     labels = [lab for lab, _ in items]
-    crops = [label_source.read(window) for _, window in items]
-    images = [image_source.read(window) for _, window in items] if image_source is not None else None
+    lo = np.min([[s.start for s in window] for _, window in items], axis=0)
+    hi = np.max([[s.stop for s in window] for _, window in items], axis=0)
+    union = tuple(slice(int(a), int(b)) for a, b in zip(lo, hi))
+    crop_pixels = sum(int(np.prod([s.stop - s.start for s in window])) for _, window in items)
+    if int(np.prod(hi - lo)) * label_source.dtype.itemsize <= _UNION_BYTES or int(np.prod(hi - lo)) <= 4 * crop_pixels:
+        # Nearby crops (one chunk's border regions): one read, then slices of it.
+        # Reading crop by crop would decode a whole stored chunk (tile) for every crop.
+        whole = label_source.read(union)
+        whole_image = image_source.read(union) if image_source is not None else None
+
+        def local(window):
+            return tuple(slice(s.start - int(a), s.stop - int(a)) for s, a in zip(window, lo))
+
+        crops = [whole[local(window)] for _, window in items]
+        images = [whole_image[local(window)] for _, window in items] if whole_image is not None else None
+    else:
+        crops = [label_source.read(window) for _, window in items]
+        images = [image_source.read(window) for _, window in items] if image_source is not None else None
     return measure_crop_arrays(labels, crops, images, names, channel_names, multichannel)
 
 
