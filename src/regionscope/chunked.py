@@ -172,7 +172,7 @@ def dask_client(scheduler=None, *, n_workers=None, memory_limit=None, threads_pe
     try:
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=processes,
                                memory_limit=memory_limit if memory_limit is not None else "auto",
-                               dashboard_address=":0", **({"host": "127.0.0.1"} if processes else {}))
+                               dashboard_address="127.0.0.1:0", **({"host": "127.0.0.1"} if processes else {}))
     except (ValueError, TypeError) as exc:
         raise ChunkedMeasurementError(f"cannot start a local Dask cluster with {n_workers} workers and memory limit {memory_limit!r}: {exc}") from None
     try:
