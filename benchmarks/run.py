@@ -9,7 +9,8 @@ everything as JSON to ``benchmarks/results/`` (gitignored).
 
 Options: ``--quick`` (small sizes, few repetitions, about 1.5 minutes),
 ``--sizes a,b`` (which of the issue's sizes), ``--reps N`` (runs per
-interaction), ``--no-old``, ``--no-memory``. See ``--help``.
+interaction), ``--no-old``, ``--no-memory``, ``--chunked SIDE`` (only the
+chunked measurement on Dask, see ``benchmarks/chunked.py``). See ``--help``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def parse_args(argv=None):
     parser.add_argument("--prep-reps", type=int, default=None, help="timed preparation runs per size (plus the server's own)")
     parser.add_argument("--no-old", action="store_true", help="skip the old-design comparison")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory sweep")
+    parser.add_argument("--chunked", type=int, default=None, metavar="SIDE",
+                        help="only the chunked-measurement benchmark (benchmarks/chunked.py) at SIDE² (4096: 50k regions, 16384: 1M)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(harness.RESULTS), help="folder for the JSON results")
     return parser.parse_args(argv)
@@ -48,6 +51,11 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.chunked:
+        from benchmarks.chunked import main as chunked_main
+
+        regions = {4096: 50_000, 16384: 1_000_000}.get(args.chunked, args.chunked * args.chunked // 335)
+        return chunked_main(["--side", str(args.chunked), "--regions", str(regions)])
     names = [n.strip() for n in args.sizes.split(",") if n.strip()]
     table = QUICK_SIZES if args.quick else SIZES
     unknown = [n for n in names if n not in table]

@@ -99,6 +99,7 @@ def build_parser():
         metavar="TIFF",
         help="write a label image with only the regions in the table (after --filter), original label values kept",
     )
+    _add_chunked_arguments(measure)
     measure.add_argument("--debug", action="store_true", help="show tracebacks")
     measure.set_defaults(run=run_measure)
 
@@ -127,6 +128,36 @@ def build_parser():
     view.add_argument("--debug", action="store_true", help="Dash debug mode and tracebacks")
     view.set_defaults(run=run_view)
     return parser
+
+
+def _add_chunked_arguments(parser):
+    group = parser.add_argument_group(
+        "chunked measurement on Dask",
+        "used when --scheduler or --chunks is given, or when the image and labels are lazily readable "
+        "(OME-Zarr, TIFF, .npy) and larger than 1 GiB together; needs --labels",
+    )
+    group.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler (tcp://host:8786) instead of a local cluster")
+    group.add_argument("--workers", type=int, metavar="N", help="workers of the local cluster (default 2)")
+    group.add_argument("--memory-limit", metavar="SIZE", help="memory limit per local worker, e.g. 4GB")
+    group.add_argument("--chunks", nargs="?", const="auto", metavar="SIDE", help="measure chunk by chunk, with chunks of SIDE pixels per axis")
+
+
+def _measure_chunked(args, properties):
+    """``regionscope measure`` on Dask: ``(table, None)``, or None when the in-memory path is the one to use."""
+    from regionscope.chunked import measure_files_chunked, prefers_chunked
+
+    if not (args.scheduler or args.chunks or prefers_chunked(args.image, args.labels)):
+        return None
+    if args.export_labels:
+        raise UsageError("--export-labels needs the labels in memory; it cannot be combined with chunked measurement")
+    chunks = None
+    if args.chunks not in (None, "auto"):
+        if not args.chunks.isdigit() or int(args.chunks) < 1:
+            raise UsageError(f"--chunks must be a positive number of pixels, not {args.chunks!r}")
+        chunks = int(args.chunks)
+    table = measure_files_chunked(args.image, args.labels, properties=properties, chunks=chunks, scheduler=args.scheduler,
+                                  n_workers=args.workers, memory_limit=args.memory_limit)
+    return table, None
 
 
 def _add_input_arguments(parser, *, image_optional=False):
@@ -291,16 +322,19 @@ def run_measure(args):
     warn_unused_segmentation(args, options)
     n_writes = bool(args.output) + bool(args.export_labels)
     with stages("reading image", 3 + n_writes):
-        table, labels = measure_files(
-            args.image,
-            args.labels,
-            properties=properties,
-            segmentation=options,
-            return_labels=True,
-            max_bytes=args.max_image_bytes,
-            pixel_size=args.pixel_size,
-        )
-        if args.labels:
+        measured = _measure_chunked(args, properties)
+        if measured is None:
+            measured = measure_files(
+                args.image,
+                args.labels,
+                properties=properties,
+                segmentation=options,
+                return_labels=True,
+                max_bytes=args.max_image_bytes,
+                pixel_size=args.pixel_size,
+            )
+        table, labels = measured
+        if args.labels and labels is not None:
             message = labels_warning(args.labels, labels)
             if message:
                 warn(message)
