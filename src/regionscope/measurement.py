@@ -222,6 +222,11 @@ def _compact_labels(labels):
     return inverse.reshape(labels.shape), values
 
 
+def _beyond_int64(column):
+    """Whether a column holds uint64 values of 2**63 or more (labels that must stay uint64)."""
+    return column.dtype == np.uint64 and len(column) > 0 and int(column.max()) > np.iinfo(np.int64).max
+
+
 def measure(image, labels=None, properties=None, *, spacing=None, channel_names=None, multichannel=None):
     """Measure every region of a label image.
 
@@ -332,6 +337,6 @@ def measure(image, labels=None, properties=None, *, spacing=None, channel_names=
         table = table.rename(columns=rename_channel_columns(list(table.columns), list(channel_names)))
     if spacing is None:
         for column in table.columns:
-            if column.partition("-")[0] in COUNT_PROPERTIES:
+            if column.partition("-")[0] in COUNT_PROPERTIES and not _beyond_int64(table[column]):
                 table[column] = table[column].astype(np.int64)
     return table.sort_values("label", kind="stable").reset_index(drop=True)

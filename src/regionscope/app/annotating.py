@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
+from regionscope.app.display import json_labels, label_value
 from regionscope.app.ids import ID
 from regionscope.errors import RegionscopeError
 
@@ -26,17 +27,23 @@ def selected_labels(selected):
     Returns
     -------
     list of int
+        Labels arrive as numbers or, above 2**53, as decimal strings; both are exact here.
     """
     if not selected:
         return []
     if isinstance(selected, dict):
-        return [int(i) for i in selected.get("ids", [])]
-    return [int(row["label"]) for row in selected if "label" in row]
+        values = selected.get("ids", [])
+    else:
+        values = [row.get("label") for row in selected if isinstance(row, dict)]
+    labels = [label_value(value) for value in values]
+    if any(label is None for label in labels):
+        raise RegionscopeError("the page sent a selection that is not a list of region labels; reload the page")
+    return labels
 
 
 def excluded_state(annotations, dataset):
     """The ``rs-excluded`` store's content for a dataset."""
-    return {"dataset": dataset.id, "labels": annotations.excluded(dataset.id)}
+    return {"dataset": dataset.id, "labels": json_labels(annotations.excluded(dataset.id))}
 
 
 def classes_state(annotations, dataset):

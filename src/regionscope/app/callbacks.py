@@ -51,6 +51,7 @@ import numpy as np
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from regionscope.app import display
+from regionscope.app.display import json_labels, label_value
 from regionscope.app.colors import class_colors, encode_bytes, numeric_columns, region_colors
 from regionscope.app.figure import base_figure, colorbar_marker, highlight_shapes, zoom_ranges
 from regionscope.app.grid import column_defs, default_hover_columns, row_data
@@ -58,6 +59,7 @@ from regionscope.app.annotating import classes_state, excluded_state, notice, re
 from regionscope.app.exporting import register_export_callbacks
 from regionscope.app.ids import ID
 from regionscope.app.layout import HISTOGRAM
+from regionscope.app.security import current_user
 from regionscope.errors import FilterError, RegionscopeError
 from regionscope.export import with_class_column
 from regionscope.query import filter_mask, parse_filter
@@ -102,7 +104,9 @@ def decode_upload(contents, filename, folder):
         ``data:<mime>;base64,<payload>``.
     filename : str
         The name the user's file had (its extension decides the reader).
-    folder : pathlib.Path
+    folder : UploadFolder or pathlib.Path
+        The server's bounded upload folder (:class:`regionscope.app.uploads.UploadFolder`),
+        or a plain folder.
 
     Returns
     -------
@@ -117,6 +121,8 @@ def decode_upload(contents, filename, folder):
         raise RegionscopeError(f"{filename}: the upload arrived damaged ({exc}); try again") from exc
     if not payload:
         raise RegionscopeError(f"{filename}: the file is empty")
+    if hasattr(folder, "save"):
+        return folder.save(payload, filename)
     digest = hashlib.blake2b(payload, digest_size=8).hexdigest()
     safe_name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in Path(filename).name)[-120:]
     path = folder / f"{digest}-{safe_name}"
@@ -134,17 +140,29 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
     app : dash.Dash
     registry : DatasetRegistry
     default_dataset_id : str
-        Opened when a browser's stored id is unknown to this server.
-    upload_folder : pathlib.Path
+        Opened for a browser that has no dataset id yet (an unknown id is
+        never replaced by it: the page says the dataset is gone).
+    upload_folder : UploadFolder
         Where uploaded files are saved.
-    annotations : AnnotationStore
-        Where exclusions and classes are saved.
+    annotations : AnnotationStore or UserAnnotations
+        Where exclusions and classes are saved (per user with authentication).
     """
     pictures = SmallCache(size=16)
     limits = SmallCache(size=16)
 
     def dataset_of(store):
-        return registry.get((store or {}).get("id") or default_dataset_id)
+        """The tab's dataset; DatasetGoneError for an id this server does not hold for this user.
+
+        Raising is the point: a stale or crafted id must never fall back to
+        another dataset (reads would show it, writes would land in it). The
+        app-wide error handler puts the message in the page.
+        """
+        if store is not None and not isinstance(store, dict):
+            raise RegionscopeError("the page sent a malformed dataset reference; reload the page")
+        wanted = (store or {}).get("id") or default_dataset_id
+        if not isinstance(wanted, str):
+            raise RegionscopeError("the page sent a malformed dataset reference; reload the page")
+        return registry.get(wanted, current_user())
 
     @app.callback(
         Output(ID.SKELETON, "data"),
@@ -181,11 +199,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
     )
     def show_dataset(store, color_by, hover_columns, plot_x, plot_y):
         message = no_update  # keep the notice of the upload that brought this dataset
-        try:
-            dataset = dataset_of(store)
-        except RegionscopeError as exc:
-            message = notice(f"{exc}. Showing the default dataset instead.")
-            dataset = registry.get(default_dataset_id)
+        dataset = dataset_of(store)  # gone: the error handler says so, nothing else is shown
         try:
             excluded, classes = excluded_state(annotations, dataset), classes_state(annotations, dataset)
         except RegionscopeError as exc:
@@ -306,11 +320,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
             "source": display.encode_picture(np.ascontiguousarray(shown[row0:row1, col0:col1])),
         }
 
-    def _dataset_or_default(store):
-        try:
-            return dataset_of(store)
-        except RegionscopeError:
-            return registry.get(default_dataset_id)
+    _dataset_or_default = dataset_of  # kept name: never a fallback any more
 
     @app.callback(
         Output(ID.OVERLAY_COLORS, "data"),
@@ -335,7 +345,8 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         return {
             "dataset": dataset.id,
             "key": f"{dataset.id}:{color_by}:{colormap}:{revision}",
-            "labels": encode_bytes(dataset.label_values.astype("<i4")),
+            # Labels by table row (the index raster holds row + 1); strings above 2**53.
+            "labels": json_labels(dataset.label_values),
             "rgb": encode_bytes(colors),
             "marker": colorbar_marker(colorbar),
         }
@@ -357,7 +368,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         except RegionscopeError as exc:
             return None, str(exc), "rs-query rs-invalid"
         labels = dataset.label_values[mask]
-        return {"dataset": dataset.id, "labels": labels.tolist()}, "", "rs-query"
+        return {"dataset": dataset.id, "labels": json_labels(labels)}, "", "rs-query"
 
     @app.callback(
         Output(ID.PLANE, "value", allow_duplicate=True),
@@ -370,12 +381,13 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         if not focus or focus.get("source") != "table":
             return no_update
         dataset = _dataset_or_default(store)
-        row = dataset.row_of(focus["label"])
+        label = label_value(focus.get("label"))
+        row = dataset.row_of(label) if label is not None else None
         if dataset.labels.ndim != 3 or row is None:
             return no_update
         target = int(round(row["centroid-0"])) if "centroid-0" in row else plane
         # The centroid of a curved region can miss it; use the nearest plane it has pixels on.
-        planes = np.unique(dataset.contours.plane[dataset.contours.label == focus["label"]])
+        planes = np.unique(dataset.contours.plane[dataset.contours.label == label])
         if len(planes) and target not in planes:
             target = int(planes[np.argmin(np.abs(planes - target))])
         return target if target != plane else no_update
@@ -391,11 +403,12 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
     def outline_focus(focus, plane, zoom, store):
         dataset = _dataset_or_default(store)
         highlight = {"dataset": dataset.id, "shapes": [], "zoom": None}
-        row = dataset.row_of(focus["label"]) if focus else None
+        label = label_value(focus.get("label")) if focus else None
+        row = dataset.row_of(label) if label is not None else None
         if row is None:
             return highlight
         plane_index = int(plane or 0) if dataset.labels.ndim == 3 else None
-        highlight["shapes"] = highlight_shapes(dataset.contours.rings(focus["label"], plane_index))
+        highlight["shapes"] = highlight_shapes(dataset.contours.rings(label, plane_index))
         if ctx.triggered_id == ID.FOCUS and focus.get("source") == "table" and zoom:
             ndim = dataset.labels.ndim
             bbox = [int(row[f"bbox-{i}"]) for i in range(2 * ndim)] if "bbox-0" in row else None
@@ -419,11 +432,22 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         running=[(Output(ID.UPLOAD_IMAGE, "className"), "rs-upload rs-busy", "rs-upload")],
     )
     def open_uploaded_image(contents, filename, method, objects, min_size, fill_holes):
+        path = None
         try:
             path = decode_upload(contents, filename, upload_folder)
-            dataset = registry.open_files(path, name=filename, segmentation=segmentation_options(method, objects, min_size, fill_holes))
+            dataset = registry.open_files(
+                path,
+                name=filename,
+                segmentation=segmentation_options(method, objects, min_size, fill_holes),
+                owner=current_user(),
+                uploaded=[path],
+            )
         except RegionscopeError as exc:
+            discard_upload(path)
             return no_update, notice(f"Could not open the image: {exc}")
+        except BaseException:
+            discard_upload(path)
+            raise
         return {"id": dataset.id}, notice(f"Opened {filename}: {len(dataset.table)} regions found by segmentation.", error=False)
 
     @app.callback(
@@ -436,15 +460,17 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         running=[(Output(ID.UPLOAD_LABELS, "className"), "rs-upload rs-busy", "rs-upload")],
     )
     def open_uploaded_labels(contents, filename, store):
-        from regionscope.io import load_labels_for
-
         current = _dataset_or_default(store)
+        path = None
         try:
             path = decode_upload(contents, filename, upload_folder)
-            labels = load_labels_for(current.image, path)
-            dataset = registry.open(current.image, labels.data, name=current.name)
+            dataset = registry.open_derived(current.id, labels_path=path, name=current.name, owner=current_user(), uploaded=[path])
         except RegionscopeError as exc:
+            discard_upload(path)
             return no_update, notice(f"Could not use the label mask: {exc}")
+        except BaseException:
+            discard_upload(path)
+            raise
         return {"id": dataset.id}, notice(f"Opened {filename} as the labels of {current.name}: {len(dataset.table)} regions.", error=False)
 
     @app.callback(
@@ -462,10 +488,30 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
     def segment_again(_clicks, store, method, objects, min_size, fill_holes):
         current = _dataset_or_default(store)
         try:
-            dataset = registry.open(current.image, None, name=current.name, segmentation=segmentation_options(method, objects, min_size, fill_holes))
+            dataset = registry.open_derived(
+                current.id, segmentation=segmentation_options(method, objects, min_size, fill_holes), name=current.name, owner=current_user()
+            )
         except RegionscopeError as exc:
             return no_update, notice(f"Segmentation failed: {exc}")
         return {"id": dataset.id}, notice(f"Segmented with {method}: {len(dataset.table)} regions.", error=False)
+
+    def discard_upload(path):
+        # A failed upload is deleted at once (unless a dataset already reads that file).
+        if path is not None and hasattr(upload_folder, "delete") and not registry.uses_file(path):
+            upload_folder.delete(path)
+
+    @app.callback(
+        Output(ID.DATASET, "data", allow_duplicate=True),
+        Output(ID.NOTICE, "children", allow_duplicate=True),
+        Input({"type": ID.OPEN_DEFAULT, "index": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def open_default_dataset(clicks):
+        # Only on the user's explicit request (the notice of a dataset that is gone).
+        if not any(clicks or []):
+            return no_update, no_update
+        dataset = registry.get(default_dataset_id, current_user())
+        return {"id": dataset.id}, notice(f"Opened {dataset.name}.", error=False)
 
     register_annotation_callbacks(app, annotations, _dataset_or_default)
     register_export_callbacks(app, annotations, _dataset_or_default)

@@ -14,6 +14,7 @@ from pathlib import Path
 from dash import Input, Output, State, ctx, dcc, no_update
 
 from regionscope.app.annotating import notice
+from regionscope.app.display import label_value
 from regionscope.app.ids import ID
 from regionscope.errors import RegionscopeError
 from regionscope.export import export_labels, export_table, select_rows, session_dict, write_session
@@ -37,8 +38,12 @@ def export_labels_of(dataset, scope, rows, class_name, assignments):
     list of int
         In table order.
     """
-    scope = scope or {}
-    wanted = None if rows == "all" else scope.get(rows) or []
+    scope = scope if isinstance(scope, dict) else {}
+    wanted = None
+    if rows != "all":
+        wanted = [label_value(value) for value in scope.get(rows) or []]
+        if any(value is None for value in wanted):
+            raise RegionscopeError("the page sent region labels that are not integers; reload the page")
     table = select_rows(
         dataset.table,
         labels=wanted,
@@ -82,18 +87,20 @@ def register_export_callbacks(app, annotations, dataset_of):
         try:
             assignments = annotations.assignments(dataset.id)
             labels = export_labels_of(dataset, scope, rows or "visible", class_name, assignments)
-            folder = Path(tempfile.mkdtemp(prefix="regionscope-export-"))
-            if ctx.triggered_id == ID.EXPORT_LABELS:
-                path = folder / f"{file_stem(dataset)}-labels.tif"
-                export_labels(dataset.labels, path, labels)
-            else:
-                suffix = ".csv" if ctx.triggered_id == ID.EXPORT_CSV else ".parquet"
-                path = folder / f"{file_stem(dataset)}-regions{suffix}"
-                table = select_rows(dataset.table, labels=labels)
-                export_table(table, path, classes=assignments)
+            # The file is read into the response, then its folder goes: nothing stays behind.
+            with tempfile.TemporaryDirectory(prefix="regionscope-export-") as folder:
+                if ctx.triggered_id == ID.EXPORT_LABELS:
+                    path = Path(folder) / f"{file_stem(dataset)}-labels.tif"
+                    export_labels(dataset.labels, path, labels)
+                else:
+                    suffix = ".csv" if ctx.triggered_id == ID.EXPORT_CSV else ".parquet"
+                    path = Path(folder) / f"{file_stem(dataset)}-regions{suffix}"
+                    table = select_rows(dataset.table, labels=labels)
+                    export_table(table, path, classes=assignments)
+                download = dcc.send_file(str(path))
         except RegionscopeError as exc:
             return no_update, notice(f"Export failed: {exc}")
-        return dcc.send_file(str(path)), notice(f"Exported {len(labels)} regions to {path.name}.", error=False)
+        return download, notice(f"Exported {len(labels)} regions to {path.name}.", error=False)
 
     @app.callback(
         Output(ID.DOWNLOAD, "data", allow_duplicate=True),
@@ -133,8 +140,10 @@ def register_export_callbacks(app, annotations, dataset_of):
                     "hover_columns": hover_columns or [],
                 },
             )
-            path = Path(tempfile.mkdtemp(prefix="regionscope-export-")) / f"{file_stem(dataset)}-session.json"
-            write_session(path, session)
+            with tempfile.TemporaryDirectory(prefix="regionscope-export-") as folder:
+                path = Path(folder) / f"{file_stem(dataset)}-session.json"
+                write_session(path, session)
+                download = dcc.send_file(str(path))
         except RegionscopeError as exc:
             return no_update, notice(f"Saving the session failed: {exc}")
-        return dcc.send_file(str(path)), notice(f"Session saved as {path.name}.", error=False)
+        return download, notice(f"Session saved as {path.name}.", error=False)
