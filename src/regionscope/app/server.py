@@ -440,13 +440,16 @@ class BackgroundServer:
 
     def stop(self):
         if self.kind == "waitress":
-            # As webtest's StopableWSGIServer: close every channel so waitress's loop ends.
             server = self._server
-            for _ in range(100):
-                if not server._map:
-                    break
+
+            def close_everything():
+                # Runs in the server's own loop (its trigger): no socket is closed under a select().
                 for channel in list(server._map.values()):
-                    channel.handle_close()
+                    channel.close()
+
+            server.trigger.pull_trigger(close_everything)
+            if self._thread is not None:
+                self._thread.join(timeout=10)
             server.task_dispatcher.shutdown()
         else:
             self._server.shutdown()

@@ -681,7 +681,12 @@
           text = "";
         }
       }
-      const message = text || `The server answered ${response.status}; the page keeps what it showed.`;
+      let message = text || `The server answered ${response.status}; the page keeps what it showed.`;
+      if (response.status === 413 && !text.startsWith("The request is larger")) {
+        // waitress refuses an oversized body before the app sees it, with its own words.
+        message = "The upload is larger than this server accepts; open files that large from the command line "
+          + "(regionscope view IMAGE --labels MASK).";
+      }
       window.dash_clientside.set_props("rs-notice", {children: span(message, "rs-error")});
     }
     return response;
