@@ -359,6 +359,8 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         Input(ID.DATASET, "data"),
     )
     def run_query(text, store):
+        if text is not None and not isinstance(text, str):
+            return None, "The query must be text.", "rs-query rs-invalid"
         if not text or not text.strip():
             return None, "", "rs-query"
         dataset = _dataset_or_default(store)
