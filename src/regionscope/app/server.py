@@ -275,7 +275,7 @@ def serve_files(
         if debug:
             access.port = port
             _announce(dataset, access, host)
-            app.run(host=host, port=port, debug=True)
+            app.run(host=host, port=port, debug=True, use_reloader=False)
         else:
             server = _waitress(app, host, port)
             access.port = int(server.effective_port)
@@ -294,6 +294,10 @@ def _is_loopback(host):
 def _announce(dataset, access, host):
     how = {"open": "", "token": " (the token in this address logs a browser in)", "users": " (log in with a user of the --auth file)"}[access.mode]
     print(f"regionscope: {dataset.name}, {len(dataset.table)} regions. Open {access.url(host)} (Ctrl+C stops){how}", flush=True)
+    if host in ("0.0.0.0", "::", ""):
+        import socket
+
+        print(f"regionscope: from other machines: {access.url(socket.getfqdn())}", flush=True)
 
 
 def _waitress(app, host, port, threads=SERVER_THREADS):
