@@ -365,8 +365,10 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
             return None, "", "rs-query"
         dataset = _dataset_or_default(store)
         try:
-            table = with_class_column(dataset.table, annotations.assignments(dataset.id))
-            mask = filter_mask(table, parse_filter(text))
+            expression = parse_filter(text)
+            # The class column costs a copy of the table and a database read: only for queries about classes.
+            table = with_class_column(dataset.table, annotations.assignments(dataset.id)) if "class" in text else dataset.table
+            mask = filter_mask(table, expression)
         except RegionscopeError as exc:
             return None, str(exc), "rs-query rs-invalid"
         labels = dataset.label_values[mask]
