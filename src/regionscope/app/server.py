@@ -453,7 +453,12 @@ class BackgroundServer:
                 for channel in list(server._map.values()):
                     channel.close()
 
-            server.trigger.pull_trigger(close_everything)
+            try:
+                server.trigger.pull_trigger(close_everything)
+            except OSError:
+                # The trigger itself was closed (waitress saw a close event on it):
+                # its loop has nothing to wake, close the rest from here.
+                close_everything()
             if self._thread is not None:
                 self._thread.join(timeout=10)
             server.task_dispatcher.shutdown()
