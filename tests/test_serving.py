@@ -67,6 +67,50 @@ def test_view_serves_the_coins_sample_and_prints_the_url(run_server):
     assert "coins" in out
 
 
+def _headers(url, path, **headers):
+    request = urllib.request.Request(url + path.lstrip("/"), headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return dict(response.headers), response.read()
+
+
+def test_view_serves_with_waitress_and_compresses(run_server):
+    port = free_port()
+    process = run_server([sys.executable, "-m", "regionscope.cli", "view", "--port", str(port)])
+    url = f"http://127.0.0.1:{port}/"
+    wait_for_page(url, process)
+    headers, body = _headers(url, "/_dash-layout", **{"Accept-Encoding": "gzip"})
+    assert headers["Server"] == "regionscope"  # waitress (Werkzeug says "Werkzeug/...")
+    assert headers["Content-Encoding"] == "gzip"
+    import gzip
+
+    assert b"rs-dataset" in gzip.decompress(body)
+    plain_headers, _ = _headers(url, "/_dash-layout")
+    assert "Content-Encoding" not in plain_headers
+    assert "Content-Security-Policy" in headers
+
+
+def test_view_debug_uses_the_development_server_on_loopback_only(run_server):
+    port = free_port()
+    process = run_server([sys.executable, "-m", "regionscope.cli", "view", "--port", str(port), "--debug"])
+    url = f"http://127.0.0.1:{port}/"
+    wait_for_page(url, process)
+    headers, _ = _headers(url, "/_dash-layout")
+    assert headers["Server"].startswith("Werkzeug")
+    from regionscope.app.security import AccessError, access_for
+
+    with pytest.raises(AccessError):
+        access_for("0.0.0.0", debug=True)  # `view --host 0.0.0.0 --debug` stops here, before serving
+
+
+def test_view_prints_the_token_url_for_a_public_host_without_serving_it_here():
+    """On a non-loopback host the printed address carries a token (checked without binding 0.0.0.0)."""
+    from regionscope.app.security import access_for
+
+    access = access_for("0.0.0.0")
+    access.port = 8050
+    assert access.url("0.0.0.0").startswith("http://127.0.0.1:8050/?token=")
+
+
 def test_view_of_a_missing_file_is_a_one_line_error(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "regionscope.cli", "view", str(tmp_path / "nope.tif"), "--port", str(free_port())],

@@ -53,6 +53,13 @@ examples:
   regionscope view cells.tif --threshold li --min-size 30 --port 8051
   regionscope view ihc.png --channel blue --split-touching
   regionscope view cells.tif --labels mask.tif --session cells-session.json
+  regionscope view cells.tif --host 0.0.0.0                 # for the lab: a token in the printed URL
+  regionscope view cells.tif --host 0.0.0.0 --auth users.txt # users and passwords (regionscope hash-password)
+
+Served by waitress. On 127.0.0.1 (the default) there is no login and everyone
+on this machine shares the datasets, exclusions and classes. On any other
+address a login is required: a random token in the printed URL, or the users
+of --auth FILE (lines "name:hash"); --no-auth turns it off (with a warning).
 """
 
 PROGRESS_NOTE = """progress: a bar on stderr while reading, segmenting, measuring and writing, shown
@@ -125,8 +132,23 @@ def build_parser():
         action="store_true",
         help="apply --session's classes and exclusions even though it was saved for other data",
     )
-    view.add_argument("--debug", action="store_true", help="Dash debug mode and tracebacks")
+    view.add_argument("--debug", action="store_true", help="Dash debug mode, Werkzeug's development server and tracebacks (127.0.0.1 only)")
+    view.add_argument(
+        "--auth",
+        metavar="FILE",
+        help="users file: one 'name:hash' per line (hashes from 'regionscope hash-password'); each user's work is their own",
+    )
+    view.add_argument("--no-auth", action="store_true", help="serve a non-loopback --host without any login (everyone shares everything)")
     view.set_defaults(run=run_view)
+
+    hash_password = commands.add_parser(
+        "hash-password",
+        help="print a password hash for a --auth users file",
+        description="Read a password (twice, not echoed) and print 'NAME:HASH' for a --auth users file.",
+    )
+    hash_password.add_argument("name", metavar="NAME", help="the user's name (letters, digits and . _ @ + -)")
+    hash_password.add_argument("--stdin", action="store_true", help="read the password from the first line of standard input")
+    hash_password.set_defaults(run=run_hash_password)
     return parser
 
 
@@ -404,6 +426,8 @@ def run_view(args):
                 session_path=args.session,
                 force_session=args.force_session,
                 pixel_size=args.pixel_size,
+                auth_file=args.auth,
+                no_auth=args.no_auth,
             )
     except SegmentationError as exc:
         # Name the image, as `measure` does (the coins sample has no file).
@@ -422,6 +446,24 @@ def _quiet_broken_pipe():
         pass
     finally:
         os.close(devnull)
+
+
+def run_hash_password(args):
+    """``regionscope hash-password NAME``: a line for the --auth users file."""
+    import getpass
+
+    from regionscope.app.security import USER_NAME, hash_password
+
+    if not USER_NAME.match(args.name):
+        raise UsageError(f"user name {args.name!r}: use letters, digits and . _ @ + - (at most 64)")
+    if args.stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise UsageError("the two passwords differ")
+    print(f"{args.name}:{hash_password(password)}")
+    return 0
 
 
 def main(argv=None):

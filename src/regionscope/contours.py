@@ -198,7 +198,8 @@ def region_contours(labels):
     start = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     coords = np.concatenate(rings) if rings else np.empty((0, 2), dtype=np.float64)
     return RegionContours(
-        label=np.asarray(ring_labels, dtype=np.int64),
+        # uint64 labels keep their type: values of 2**63 and above do not fit int64.
+        label=np.asarray(ring_labels, dtype=np.uint64 if labels.dtype == np.uint64 else np.int64),
         plane=np.asarray(ring_planes, dtype=np.int64),
         start=start,
         coords=coords,

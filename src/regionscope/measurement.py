@@ -247,6 +247,11 @@ def _compact_labels(labels):
     return inverse.reshape(labels.shape), values
 
 
+def _beyond_int64(column):
+    """Whether a column holds uint64 values of 2**63 or more (labels that must stay uint64)."""
+    return column.dtype == np.uint64 and len(column) > 0 and int(column.max()) > np.iinfo(np.int64).max
+
+
 def measure(image, labels=None, properties=None, *, spacing=None, channel_names=None, multichannel=None):
     """Measure every region of a label image.
 
@@ -362,7 +367,7 @@ def measure(image, labels=None, properties=None, *, spacing=None, channel_names=
     if image is not None and multichannel:
         table = table.rename(columns=rename_channel_columns(list(table.columns), list(channel_names)))
     for column in table.columns:
-        if column.partition("-")[0] in COUNT_PROPERTIES:
+        if column.partition("-")[0] in COUNT_PROPERTIES and not _beyond_int64(table[column]):
             table[column] = table[column].astype(np.int64)
     if spacing is not None:
         table = with_physical_columns(table, original_labels, spacing)

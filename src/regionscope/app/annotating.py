@@ -12,6 +12,7 @@ from __future__ import annotations
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from regionscope.app.colors import next_class_color
+from regionscope.app.display import json_labels, label_value
 from regionscope.app.ids import ID
 from regionscope.annotations import AnnotationError
 from regionscope.errors import RegionscopeError
@@ -28,6 +29,7 @@ def selected_labels(selected):
     Returns
     -------
     list of int
+        Labels arrive as numbers or, above 2**53, as decimal strings; both are exact here.
 
     Raises
     ------
@@ -44,29 +46,16 @@ def selected_labels(selected):
         values = [selected]
     labels = []
     for value in values if isinstance(values, list) else [values]:
-        label = _as_label(value)
+        label = label_value(value)  # never rounds 2.5 to 2
         if label is None:
             raise AnnotationError(f"the selection holds {value!r}, which is not a region label")
         labels.append(label)
     return labels
 
 
-def _as_label(value):
-    """An integer label from JSON (a number or decimal text), or None; never rounds 2.5 to 2."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
 def excluded_state(annotations, dataset):
     """The ``rs-excluded`` store's content for a dataset."""
-    return {"dataset": dataset.id, "labels": annotations.excluded(dataset.id)}
+    return {"dataset": dataset.id, "labels": json_labels(annotations.excluded(dataset.id))}
 
 
 def classes_state(annotations, dataset):

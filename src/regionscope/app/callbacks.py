@@ -52,12 +52,14 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_up
 
 from regionscope.app import display
 from regionscope.app.colors import encode_bytes, numeric_columns, overlay_coloring
+from regionscope.app.display import json_labels, label_value
 from regionscope.app.figure import base_figure, colorbar_marker, highlight_shapes, zoom_ranges
 from regionscope.app.grid import column_defs, default_hover_columns, row_data
 from regionscope.app.annotating import classes_state, excluded_state, notice, register_annotation_callbacks
 from regionscope.app.exporting import register_export_callbacks
 from regionscope.app.ids import ID
 from regionscope.app.layout import HISTOGRAM
+from regionscope.app.security import current_user
 from regionscope.errors import FilterError, RegionscopeError
 from regionscope.export import with_class_column
 from regionscope.pipeline import regions_text
@@ -104,7 +106,9 @@ def decode_upload(contents, filename, folder):
         ``data:<mime>;base64,<payload>``.
     filename : str
         The name the user's file had (its extension decides the reader).
-    folder : pathlib.Path
+    folder : UploadFolder or pathlib.Path
+        The server's bounded upload folder (:class:`regionscope.app.uploads.UploadFolder`),
+        or a plain folder.
 
     Returns
     -------
@@ -119,6 +123,8 @@ def decode_upload(contents, filename, folder):
         raise RegionscopeError(f"{filename}: the upload arrived damaged ({exc}); try again") from exc
     if not payload:
         raise RegionscopeError(f"{filename}: the file is empty")
+    if hasattr(folder, "save"):
+        return folder.save(payload, filename)
     digest = hashlib.blake2b(payload, digest_size=8).hexdigest()
     safe_name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in Path(filename).name)[-120:]
     path = folder / f"{digest}-{safe_name}"
@@ -154,17 +160,29 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
     app : dash.Dash
     registry : DatasetRegistry
     default_dataset_id : str
-        Opened when a browser's stored id is unknown to this server.
-    upload_folder : pathlib.Path
+        Opened for a browser that has no dataset id yet (an unknown id is
+        never replaced by it: the page says the dataset is gone).
+    upload_folder : UploadFolder
         Where uploaded files are saved.
-    annotations : AnnotationStore
-        Where exclusions and classes are saved.
+    annotations : AnnotationStore or UserAnnotations
+        Where exclusions and classes are saved (per user with authentication).
     """
     pictures = SmallCache(size=16)
     limits = SmallCache(size=16)
 
     def dataset_of(store):
-        return registry.get((store or {}).get("id") or default_dataset_id)
+        """The tab's dataset; DatasetGoneError for an id this server does not hold for this user.
+
+        Raising is the point: a stale or crafted id must never fall back to
+        another dataset (reads would show it, writes would land in it). The
+        app-wide error handler puts the message in the page.
+        """
+        if store is not None and not isinstance(store, dict):
+            raise RegionscopeError("the page sent a malformed dataset reference; reload the page")
+        wanted = (store or {}).get("id") or default_dataset_id
+        if not isinstance(wanted, str):
+            raise RegionscopeError("the page sent a malformed dataset reference; reload the page")
+        return registry.get(wanted, current_user())
 
     @app.callback(
         Output(ID.SKELETON, "data"),
@@ -205,11 +223,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
     )
     def show_dataset(store, color_by, hover_columns, plot_x, plot_y):
         message = no_update  # keep the notice of the upload that brought this dataset
-        try:
-            dataset = dataset_of(store)
-        except RegionscopeError as exc:
-            message = notice(f"{exc}. Showing the default dataset instead.")
-            dataset = registry.get(default_dataset_id)
+        dataset = dataset_of(store)  # gone: the error handler says so, nothing else is shown
         try:
             excluded, classes = excluded_state(annotations, dataset), classes_state(annotations, dataset)
         except RegionscopeError as exc:
@@ -329,11 +343,7 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
             "source": display.encode_picture(np.ascontiguousarray(shown[row0:row1, col0:col1])),
         }
 
-    def _dataset_or_default(store):
-        try:
-            return dataset_of(store)
-        except RegionscopeError:
-            return registry.get(default_dataset_id)
+    _dataset_or_default = dataset_of  # kept name: never a fallback any more
 
     @app.callback(
         Output(ID.OVERLAY_COLORS, "data"),
@@ -370,7 +380,8 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         return {
             "dataset": dataset.id,
             "key": f"{dataset.id}:{color_by}:{colormap}:{revision}",
-            "labels": encode_bytes(dataset.label_values.astype("<i4")),
+            # Labels by table row (the index raster holds row + 1); strings above 2**53.
+            "labels": json_labels(dataset.label_values),
             "rgb": encode_bytes(colors),
             "marker": colorbar_marker(colorbar),
         }, *placeholders, *limits_shown
@@ -383,16 +394,20 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         Input(ID.DATASET, "data"),
     )
     def run_query(text, store):
+        if text is not None and not isinstance(text, str):
+            return None, "The query must be text.", "rs-query rs-invalid"
         if not text or not text.strip():
             return None, "", "rs-query"
         dataset = _dataset_or_default(store)
         try:
-            table = with_class_column(dataset.table, annotations.assignments(dataset.id))
-            mask = filter_mask(table, parse_filter(text))
+            expression = parse_filter(text)
+            # The class column costs a copy of the table and a database read: only for queries about classes.
+            table = with_class_column(dataset.table, annotations.assignments(dataset.id)) if "class" in text else dataset.table
+            mask = filter_mask(table, expression)
         except RegionscopeError as exc:
             return None, str(exc), "rs-query rs-invalid"
         labels = dataset.label_values[mask]
-        return {"dataset": dataset.id, "labels": labels.tolist(), "text": text.strip()}, "", "rs-query"
+        return {"dataset": dataset.id, "labels": json_labels(labels), "text": text.strip()}, "", "rs-query"
 
     @app.callback(
         Output(ID.PLANE, "value", allow_duplicate=True),
@@ -405,12 +420,13 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         if not focus or focus.get("source") != "table":
             return no_update
         dataset = _dataset_or_default(store)
-        row = dataset.row_of(focus["label"])
+        label = label_value(focus.get("label"))
+        row = dataset.row_of(label) if label is not None else None
         if dataset.labels.ndim != 3 or row is None:
             return no_update
         target = int(round(row["centroid-0"])) if "centroid-0" in row else plane
         # The centroid of a curved region can miss it; use the nearest plane it has pixels on.
-        planes = np.unique(dataset.contours.plane[dataset.contours.label == focus["label"]])
+        planes = np.unique(dataset.contours.plane[dataset.contours.label == label])
         if len(planes) and target not in planes:
             target = int(planes[np.argmin(np.abs(planes - target))])
         return target if target != plane else no_update
@@ -425,12 +441,13 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
     )
     def outline_focus(focus, plane, zoom, store):
         dataset = _dataset_or_default(store)
-        highlight = {"dataset": dataset.id, "label": focus["label"] if focus else None, "shapes": [], "zoom": None}
-        row = dataset.row_of(focus["label"]) if focus else None
+        label = label_value(focus.get("label")) if focus else None
+        highlight = {"dataset": dataset.id, "label": focus.get("label") if focus else None, "shapes": [], "zoom": None}
+        row = dataset.row_of(label) if label is not None else None
         if row is None:
             return highlight
         plane_index = int(plane or 0) if dataset.labels.ndim == 3 else None
-        highlight["shapes"] = highlight_shapes(dataset.contours.rings(focus["label"], plane_index))
+        highlight["shapes"] = highlight_shapes(dataset.contours.rings(label, plane_index))
         if ctx.triggered_id == ID.FOCUS and focus.get("source") == "table" and zoom:
             ndim = dataset.labels.ndim
             bbox = [int(row[f"bbox-{i}"]) for i in range(2 * ndim)] if "bbox-0" in row else None
@@ -466,9 +483,13 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         segmentation = segmentation_options(method, objects, min_size, fill_holes, split_touching)
         try:
             path = decode_upload(contents, filename, upload_folder)
-            dataset = registry.open_files(path, name=filename, segmentation=segmentation)
+            dataset = registry.open_files(path, name=filename, segmentation=segmentation, owner=current_user(), uploaded=[path])
         except RegionscopeError as exc:
+            discard_upload(path)
             return no_update, notice(f"Could not open the image: {upload_message(exc, path, filename)}"), None
+        except BaseException:
+            discard_upload(path)
+            raise
         return {"id": dataset.id}, notice(f"Opened {filename}: {regions_text(len(dataset.table))} found by segmentation.", error=False), None
 
     @app.callback(
@@ -482,18 +503,19 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         running=[(Output(ID.UPLOAD_LABELS, "className"), "rs-upload rs-busy", "rs-upload")],
     )
     def open_uploaded_labels(contents, filename, store):
-        from regionscope.io import load_labels_for
-
         if contents is None:
             return no_update, no_update, no_update  # emptied by this callback
         current = _dataset_or_default(store)
         path = None
         try:
             path = decode_upload(contents, filename, upload_folder)
-            labels = load_labels_for(current.image, path)
-            dataset = registry.open(current.image, labels.data, name=current.name)
+            dataset = registry.open_derived(current.id, labels_path=path, name=current.name, owner=current_user(), uploaded=[path])
         except RegionscopeError as exc:
+            discard_upload(path)
             return no_update, notice(f"Could not use the label mask: {upload_message(exc, path, filename)}"), None
+        except BaseException:
+            discard_upload(path)
+            raise
         return {"id": dataset.id}, notice(f"Opened {filename} as the labels of {current.name}: {regions_text(len(dataset.table))}.", error=False), None
 
     @app.callback(
@@ -514,10 +536,28 @@ def register_callbacks(app, registry, *, default_dataset_id, upload_folder, anno
         current = _dataset_or_default(store)
         segmentation = segmentation_options(method, objects, min_size, fill_holes, split_touching, channel)
         try:
-            dataset = registry.open(current.image, None, name=current.name, segmentation=segmentation)
+            dataset = registry.open_derived(current.id, segmentation=segmentation, name=current.name, owner=current_user())
         except RegionscopeError as exc:
             return no_update, notice(f"Segmentation failed: {exc}")
         return {"id": dataset.id}, notice(f"Segmented with {method}: {regions_text(len(dataset.table))} ({segmented_here(dataset)}).", error=False)
+
+    def discard_upload(path):
+        # A failed upload is deleted at once (unless a dataset already reads that file).
+        if path is not None and hasattr(upload_folder, "delete") and not registry.uses_file(path):
+            upload_folder.delete(path)
+
+    @app.callback(
+        Output(ID.DATASET, "data", allow_duplicate=True),
+        Output(ID.NOTICE, "children", allow_duplicate=True),
+        Input({"type": ID.OPEN_DEFAULT, "index": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def open_default_dataset(clicks):
+        # Only on the user's explicit request (the notice of a dataset that is gone).
+        if not any(clicks or []):
+            return no_update, no_update
+        dataset = registry.get(default_dataset_id, current_user())
+        return {"id": dataset.id}, notice(f"Opened {dataset.name}.", error=False)
 
     register_annotation_callbacks(app, annotations, _dataset_or_default)
     register_export_callbacks(app, annotations, _dataset_or_default)

@@ -296,3 +296,37 @@ def visible_window(relayout, shape, *, margin=0.1):
     if row1 <= row0 or col1 <= col0:
         return None
     return row0, row1, col0, col1
+
+
+#: Largest integer a browser holds exactly as a number (2**53 - 1).
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def json_labels(values):
+    """Label values for the browser: numbers when all are exact in JavaScript, else decimal strings.
+
+    Parameters
+    ----------
+    values : ndarray of int, shape (n,)
+
+    Returns
+    -------
+    list of int or list of str
+    """
+    values = np.asarray(values)
+    if values.size == 0 or (int(values.max()) <= MAX_SAFE_INTEGER and int(values.min()) >= -MAX_SAFE_INTEGER):
+        return values.tolist()
+    return [str(value) for value in values.tolist()]
+
+
+def label_value(value):
+    """A label sent by the browser (number or decimal string) as a Python int, or None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        return int(value.strip())
+    return None

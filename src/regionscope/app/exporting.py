@@ -18,6 +18,7 @@ import numpy as np
 from regionscope.app import display
 from regionscope.app.annotating import notice
 from regionscope.app.colors import overlay_coloring
+from regionscope.app.display import label_value
 from regionscope.app.ids import ID
 from regionscope.app.view_picture import view_png
 from regionscope.errors import RegionscopeError
@@ -42,8 +43,12 @@ def export_labels_of(dataset, scope, rows, class_name, assignments):
     list of int
         In table order.
     """
-    scope = scope or {}
-    wanted = None if rows == "all" else scope.get(rows) or []
+    scope = scope if isinstance(scope, dict) else {}
+    wanted = None
+    if rows != "all":
+        wanted = [label_value(value) for value in scope.get(rows) or []]
+        if any(value is None for value in wanted):
+            raise RegionscopeError("the page sent region labels that are not integers; reload the page")
     table = select_rows(
         dataset.table,
         labels=wanted,
@@ -99,18 +104,20 @@ def register_export_callbacks(app, annotations, dataset_of):
             labels = export_labels_of(dataset, scope, rows or "visible", class_name, assignments)
             if not labels:
                 return no_update, notice(nothing_to_export(rows or "visible", class_name))
-            folder = Path(tempfile.mkdtemp(prefix="regionscope-export-"))
-            if ctx.triggered_id == ID.EXPORT_LABELS:
-                path = folder / f"{file_stem(dataset)}-labels.tif"
-                export_labels(dataset.labels, path, labels)
-            else:
-                suffix = ".csv" if ctx.triggered_id == ID.EXPORT_CSV else ".parquet"
-                path = folder / f"{file_stem(dataset)}-regions{suffix}"
-                table = select_rows(dataset.table, labels=labels)
-                export_table(table, path, classes=assignments)
+            # The file is read into the response, then its folder goes: nothing stays behind.
+            with tempfile.TemporaryDirectory(prefix="regionscope-export-") as folder:
+                if ctx.triggered_id == ID.EXPORT_LABELS:
+                    path = Path(folder) / f"{file_stem(dataset)}-labels.tif"
+                    export_labels(dataset.labels, path, labels)
+                else:
+                    suffix = ".csv" if ctx.triggered_id == ID.EXPORT_CSV else ".parquet"
+                    path = Path(folder) / f"{file_stem(dataset)}-regions{suffix}"
+                    table = select_rows(dataset.table, labels=labels)
+                    export_table(table, path, classes=assignments)
+                download = dcc.send_file(str(path))
         except RegionscopeError as exc:
             return no_update, notice(f"Export failed: {exc}")
-        return dcc.send_file(str(path)), notice(f"Exported {len(labels)} regions to {path.name}.", error=False)
+        return download, notice(f"Exported {len(labels)} regions to {path.name}.", error=False)
 
     @app.callback(
         Output(ID.DOWNLOAD, "data", allow_duplicate=True),
@@ -136,7 +143,11 @@ def register_export_callbacks(app, annotations, dataset_of):
         picture = display.display_plane(dataset.image, display.image_limits(dataset.image), plane, display.COMPOSITE if channel is None else channel)
         colors, colorbar, legend = overlay_coloring(dataset.table, color_by, colormap, (low, high), classes)
         shown = (scope or {}).get("visible")
-        visible_rows = np.ones(len(dataset.table), dtype=bool) if shown is None else np.isin(dataset.label_values, np.asarray(shown, dtype=dataset.label_values.dtype))
+        if shown is None:
+            visible_rows = np.ones(len(dataset.table), dtype=bool)
+        else:  # labels above 2**53 arrive as decimal strings
+            wanted = [label for label in map(label_value, shown) if label is not None]
+            visible_rows = np.isin(dataset.label_values, np.asarray(wanted, dtype=dataset.label_values.dtype))
         png = view_png(
             picture[::step, ::step],
             dataset.index_plane(plane)[::step, ::step],
@@ -189,8 +200,10 @@ def register_export_callbacks(app, annotations, dataset_of):
                     "hover_columns": hover_columns or [],
                 },
             )
-            path = Path(tempfile.mkdtemp(prefix="regionscope-export-")) / f"{file_stem(dataset)}-session.json"
-            write_session(path, session)
+            with tempfile.TemporaryDirectory(prefix="regionscope-export-") as folder:
+                path = Path(folder) / f"{file_stem(dataset)}-session.json"
+                write_session(path, session)
+                download = dcc.send_file(str(path))
         except RegionscopeError as exc:
             return no_update, notice(f"Saving the session failed: {exc}")
-        return dcc.send_file(str(path)), notice(f"Session saved as {path.name}.", error=False)
+        return download, notice(f"Session saved as {path.name}.", error=False)

@@ -16,6 +16,15 @@ ROW_ID = "params.data.label + ''"
 #: ``row["intensity_mean-GFP"]["v2"]`` and shows an empty column. (A
 #: ``valueGetter`` per column would need the name inside JavaScript text.)
 GRID_FIELD_OPTIONS = {"suppressFieldDotNotation": True}
+#: Labels above this are sent as decimal strings (a browser's numbers are exact up to 2**53 - 1).
+MAX_SAFE_INTEGER = 2**53 - 1
+#: Sort order of labels sent as decimal strings: by length, then by digits (numeric order).
+STRING_LABEL_ORDER = {"function": "(valueA.length - valueB.length) || (valueA < valueB ? -1 : valueA > valueB ? 1 : 0)"}
+
+
+def labels_as_strings(table):
+    """Whether the table's labels go to the browser as strings (some are above 2**53 - 1)."""
+    return "label" in table.columns and len(table) > 0 and table["label"].dtype.kind in "iu" and int(table["label"].max()) > MAX_SAFE_INTEGER
 
 
 def column_defs(table):
@@ -36,8 +45,11 @@ def column_defs(table):
         text filters.
     """
     definitions = []
+    string_labels = labels_as_strings(table)
     for column in table.columns:
         kind = table[column].dtype.kind
+        if column == "label" and string_labels:
+            kind = "O"
         definition = {"field": column, "headerName": column, "headerTooltip": column}
         if kind in "iuf":
             definition["filter"] = "agNumberColumnFilter"
@@ -50,6 +62,8 @@ def column_defs(table):
         definition["width"] = column_width(column, table[column])
         if column == "label":
             definition.update({"pinned": "left", "sort": "asc"})
+            if string_labels:
+                definition.update({"comparator": STRING_LABEL_ORDER, "type": "rightAligned", "width": 190})
         definitions.append(definition)
     return definitions
 
@@ -113,6 +127,9 @@ def row_data(table):
     """
     frame = table.astype(object).where(table.notna(), None)
     records = frame.to_dict("records")
+    if labels_as_strings(table):
+        for record, label in zip(records, table["label"].tolist(), strict=True):
+            record["label"] = str(label)
     for column in table.columns:
         if table[column].dtype.kind == "f":
             values = table[column].to_numpy()

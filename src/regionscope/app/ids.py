@@ -59,6 +59,7 @@ class ID(StrEnum):
     # Classes
     CLASS_BAR = "rs-class-bar"
     CLASS_ASSIGN = "rs-class-assign"  # pattern-matching type of the per-class assign buttons
+    OPEN_DEFAULT = "rs-open-default"  # pattern-matching type of the notice's "open the default dataset" button
     CLASS_NAME = "rs-class-name"
     CLASS_COLOR = "rs-class-color"
     CLASS_ADD = "rs-class-add"

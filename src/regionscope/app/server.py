@@ -8,25 +8,50 @@ in that process's memory).
 
 from __future__ import annotations
 
+import logging
+import math
 import sys
-import tempfile
+import uuid
 from pathlib import Path
 
 import dash
 
 from regionscope.app.callbacks import register_callbacks
-from regionscope.app.layout import build_layout
-from regionscope.app.registry import DatasetRegistry
+from regionscope.app.layout import MAX_UPLOAD_BYTES, build_layout
+from regionscope.app.registry import DatasetGoneError, DatasetRegistry
+from regionscope.app.security import Access, UserAnnotations, access_for, annotation_key, install
+from regionscope.app.uploads import DEFAULT_MAX_BYTES, UploadFolder
 from regionscope.errors import RegionscopeError
 from regionscope.io import ImageData
+
+log = logging.getLogger("regionscope.server")
 
 ASSETS = Path(__file__).parent / "assets"
 #: How the coins sample is segmented: with the defaults, like any image
 #: (``regionscope.segmentation.DEFAULTS``: Otsu, specks dropped; 24 coins).
 SAMPLE_SEGMENTATION = {}
+#: Room in a request for what travels with an upload (the callback's other inputs).
+REQUEST_MARGIN_BYTES = 2**20
+#: Worker threads of the production server (waitress).
+SERVER_THREADS = 8
 
 
-def create_app(default_dataset, registry, *, upload_folder=None, workspace=None, session=None, title="regionscope"):
+def max_request_bytes(max_upload_bytes=MAX_UPLOAD_BYTES):
+    """Largest request body the server reads: the page's upload cap in base64, plus a margin."""
+    return 4 * math.ceil(max_upload_bytes / 3) + REQUEST_MARGIN_BYTES
+
+
+def create_app(
+    default_dataset,
+    registry,
+    *,
+    upload_folder=None,
+    workspace=None,
+    session=None,
+    title="regionscope",
+    access=None,
+    upload_space_bytes=DEFAULT_MAX_BYTES,
+):
     """The Dash app, opening ``default_dataset`` for new browsers.
 
     Parameters
@@ -34,46 +59,134 @@ def create_app(default_dataset, registry, *, upload_folder=None, workspace=None,
     default_dataset : Dataset
         Shown to a browser that has no dataset yet (already in ``registry``).
     registry : DatasetRegistry
-    upload_folder : path-like or None
-        Where uploads are saved (default: a new temporary folder).
+    upload_folder : path-like, UploadFolder or None
+        Where uploads are saved (default: a new temporary folder, deleted when
+        the server stops or the process exits).
     workspace : path-like or None
         Where exclusions and classes are saved (default:
         :func:`regionscope.annotations.default_workspace`).
     session : dict or None
         A session (:func:`regionscope.export.read_session`) to reopen: its
-        exclusions and classes are saved for ``default_dataset`` and pages open
-        with its filters, gates and view settings.
+        exclusions and classes are saved for ``default_dataset`` (for every
+        user with authentication) and pages open with its filters, gates and
+        view settings.
     title : str
+    access : Access or None
+        Who may use the app (default: no authentication, loopback only).
+    upload_space_bytes : int
+        Size of the upload folder.
 
     Returns
     -------
     dash.Dash
+        :func:`close_app` deletes its uploads (:class:`BackgroundServer` and
+        ``regionscope view`` do so when they stop).
     """
-    upload_folder = Path(upload_folder or tempfile.mkdtemp(prefix="regionscope-uploads-"))
+    from regionscope.annotations import AnnotationStore
+
+    access = access or Access()
+    if access.max_request_bytes is None:
+        access.max_request_bytes = max_request_bytes()
+    uploads = upload_folder if isinstance(upload_folder, UploadFolder) else UploadFolder(upload_folder, max_bytes=upload_space_bytes)
+    uploads.make_room = registry.forget_oldest_upload
+    previous_forget = registry.on_forget
+
+    def forget_uploads(recipe):
+        for path in recipe.files:
+            uploads.delete(path)
+        if previous_forget is not None:
+            previous_forget(recipe)
+
+    registry.on_forget = forget_uploads
     app = dash.Dash(
         __name__,
         title=title,
         assets_folder=str(ASSETS),
         update_title=None,
         suppress_callback_exceptions=False,
+        compress=True,
+        on_error=report_callback_error,
     )
-    from regionscope.annotations import AnnotationStore
-
-    annotations = AnnotationStore(workspace)
+    # gzip level 1: on a 2048² / 10,000-region first view it is 3x faster than
+    # level 6 (42 against 125 ms for the table, 96 against 175 ms for the
+    # pictures, which are base64 of PNG/JPEG) for 10% more bytes; CPU is what a
+    # shared server runs out of first. Below 1 kB compressing saves nothing.
+    app.server.config.update(COMPRESS_MIN_SIZE=1024, COMPRESS_LEVEL=1, COMPRESS_ALGORITHM=["gzip", "br", "deflate"])
+    store = AnnotationStore(workspace)
     if session:
-        annotations.restore_snapshot(
-            default_dataset.id,
-            {key: session[key] for key in ("classes", "assignments", "excluded")},
-        )
+        snapshot = {key: session[key] for key in ("classes", "assignments", "excluded")}
+        for user in access.principals() if access.authenticated else [None]:
+            store.restore_snapshot(annotation_key(default_dataset.id, user), snapshot)
+    annotations = UserAnnotations(store) if access.authenticated else store
     app.layout = lambda: build_layout(default_dataset.id, session)
     register_callbacks(
         app,
         registry,
         default_dataset_id=default_dataset.id,
-        upload_folder=upload_folder,
+        upload_folder=uploads,
         annotations=annotations,
     )
+    install(app, access)
+
+    @app.server.errorhandler(500)
+    def internal_error(error):
+        reference = uuid.uuid4().hex[:8]
+        log.error("request failed (ref %s)", reference, exc_info=getattr(error, "original_exception", None) or error)
+        from flask import Response
+
+        return Response(f"The server failed on this request (ref {reference}); it is in the server's log.\n", status=500, mimetype="text/plain")
+
+    app.server.extensions["regionscope"] = {"uploads": uploads, "annotations": store, "registry": registry}
     return app
+
+
+def close_app(app):
+    """Delete the app's uploads and close its annotation store (idempotent)."""
+    parts = app.server.extensions.get("regionscope") or {}
+    if parts.get("uploads") is not None:
+        parts["uploads"].close()
+    store = parts.get("annotations")
+    if store is not None and hasattr(store, "close"):
+        store.close()
+
+
+def report_callback_error(error):
+    """Dash's ``on_error`` for every callback: a message in the page and a line in the log.
+
+    The callback's outputs are left as they were (Dash sends no update); the
+    notice says what happened. Problems with the input (RegionscopeError) are
+    said as they are; anything else is a server error, logged with its
+    traceback under a short reference that the page shows (never a path or a
+    traceback in the page).
+    """
+    from dash import html, set_props
+
+    from regionscope.app.annotating import notice
+    from regionscope.app.ids import ID
+
+    if isinstance(error, DatasetGoneError):
+        log.info("a page asked for a dataset this server does not hold: %s", error.args[0] if error.args else None)
+        message = html.Span(
+            [
+                "The dataset of this page is no longer on the server (it was restarted, or the dataset expired). "
+                "Nothing was changed. Open its file again under Data, or ",
+                html.Button("open the default dataset", id={"type": ID.OPEN_DEFAULT, "index": 0}, n_clicks=0, className="rs-link-button"),
+                ".",
+            ],
+            className="rs-error",
+        )
+    elif isinstance(error, RegionscopeError):
+        log.warning("callback refused its input: %s", error)
+        message = notice(str(error))
+    else:
+        reference = uuid.uuid4().hex[:8]
+        log.error("callback failed (ref %s)", reference, exc_info=error)
+        message = notice(
+            f"Something went wrong on the server ({type(error).__name__}, ref {reference}); "
+            "the page keeps what it showed. The details are in the server's log."
+        )
+    set_props(ID.NOTICE, {"children": message})
+    return None
 
 
 def as_image_data(image, *, channel_names=None, name=None):
@@ -138,8 +251,15 @@ def serve_files(
     session_path=None,
     force_session=False,
     pixel_size=None,
+    auth_file=None,
+    no_auth=False,
 ):
     """Open files (or the coins sample) and serve the explorer until interrupted.
+
+    Served by waitress (a production WSGI server); Werkzeug's development
+    server only with ``debug`` (on loopback). On a non-loopback ``host`` a
+    token (printed in the URL) or ``auth_file`` users are required unless
+    ``no_auth``. See :mod:`regionscope.app.security`.
 
     A session saved for other data is refused (:class:`SessionMismatchError`)
     unless ``force_session``: its classes and exclusions would be written into
@@ -149,6 +269,7 @@ def serve_files(
     from regionscope.pipeline import labels_warning, regions_text
     from regionscope.progress import stages
 
+    access = access_for(host, auth_file=auth_file, no_auth=no_auth, debug=debug)
     session = read_session(session_path) if session_path else None
     registry = DatasetRegistry()
     with stages("reading", 3 if labels_path is not None else 4):
@@ -157,9 +278,62 @@ def serve_files(
         print(f"regionscope: warning: {message}", file=sys.stderr, flush=True)
     if session and session["dataset_id"] != dataset.id:
         check_session_fits(session, session_path, dataset, force=force_session)
-    app = create_app(dataset, registry, workspace=workspace, session=session)
-    print(f"regionscope: {dataset.name}, {regions_text(len(dataset.table))}. Open http://{host}:{port}/ (Ctrl+C stops)", flush=True)
-    app.run(host=host, port=port, debug=debug)
+    app = create_app(dataset, registry, workspace=workspace, session=session, access=access)
+    if no_auth and not _is_loopback(host):
+        print(
+            f"regionscope: warning: serving on {host} WITHOUT authentication (--no-auth): anyone who can reach "
+            "this address can read and change every dataset on it",
+            file=sys.stderr,
+            flush=True,
+        )
+    try:
+        if debug:
+            access.port = port
+            _announce(dataset, access, host)
+            app.run(host=host, port=port, debug=True, use_reloader=False)
+        else:
+            server = _waitress(app, host, port)
+            access.port = int(server.effective_port)
+            _announce(dataset, access, host)
+            server.run()
+    finally:
+        close_app(app)
+
+
+def _is_loopback(host):
+    from regionscope.app.security import is_loopback
+
+    return is_loopback(host)
+
+
+def _announce(dataset, access, host):
+    from regionscope.pipeline import regions_text
+
+    how = {"open": "", "token": " (the token in this address logs a browser in)", "users": " (log in with a user of the --auth file)"}[access.mode]
+    print(f"regionscope: {dataset.name}, {regions_text(len(dataset.table))}. Open {access.url(host)} (Ctrl+C stops){how}", flush=True)
+    if host in ("0.0.0.0", "::", ""):
+        import socket
+
+        print(f"regionscope: from other machines: {access.url(socket.getfqdn())}", flush=True)
+
+
+def _waitress(app, host, port, threads=SERVER_THREADS):
+    """A waitress server for the app (not started)."""
+    from waitress import create_server
+
+    access = app.server.extensions.get("regionscope_access")
+    limit = access.max_request_bytes if access is not None else max_request_bytes()
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" under load is expected
+    return create_server(
+        app.server,
+        host=host,
+        port=port,
+        threads=threads,
+        # Refused before the body is read (waitress would spool it to disk first).
+        max_request_body_size=limit,
+        ident="regionscope",
+        clear_untrusted_proxy_headers=True,
+    )
 
 
 class SessionMismatchError(RegionscopeError):
@@ -211,17 +385,33 @@ def explore(
     str
         The app's URL.
     """
-    registry = DatasetRegistry()
-    dataset = open_default(registry, image, labels, segmentation=segmentation, channel_names=channel_names, name=name)
-    app = create_app(dataset, registry, workspace=workspace)
-    url = f"http://{host}:{port}/"
+    from regionscope.app.security import JUPYTER_FRAME_ANCESTORS
+
     if jupyter_mode is None and _in_notebook():
         jupyter_mode = "inline"
+    access = access_for(host, debug=bool(run_options.get("debug")))
+    access.port = port
+    if jupyter_mode is not None:
+        # The notebook (another local origin) shows the page in an iframe.
+        access.frame_ancestors = JUPYTER_FRAME_ANCESTORS
+    registry = DatasetRegistry()
+    dataset = open_default(registry, image, labels, segmentation=segmentation, channel_names=channel_names, name=name)
+    app = create_app(dataset, registry, workspace=workspace, access=access)
+    url = access.url(host)
     if jupyter_mode is not None:
         app.run(host=host, port=port, jupyter_mode=jupyter_mode, jupyter_height=run_options.pop("jupyter_height", 800), **run_options)
+    elif run_options.get("debug"):
+        print(f"regionscope: serving {dataset.name} at {url} (Ctrl+C stops)", flush=True)
+        try:
+            app.run(host=host, port=port, **run_options)
+        finally:
+            close_app(app)
     else:
         print(f"regionscope: serving {dataset.name} at {url} (Ctrl+C stops)", flush=True)
-        app.run(host=host, port=port, **run_options)
+        try:
+            _waitress(app, host, port).run()
+        finally:
+            close_app(app)
     return url
 
 
@@ -243,6 +433,12 @@ class BackgroundServer:
     host : str
     port : int
         0 picks a free port.
+    server : {"waitress", "werkzeug"}
+        waitress (the production server, default) or Werkzeug's threaded server.
+    threads : int
+        waitress worker threads.
+    close : bool
+        Whether :meth:`stop` also deletes the app's uploads (:func:`close_app`).
 
     Examples
     --------
@@ -250,25 +446,60 @@ class BackgroundServer:
     ...     print(server.url)
     """
 
-    def __init__(self, app, host="127.0.0.1", port=0):
-        from werkzeug.serving import make_server
+    def __init__(self, app, host="127.0.0.1", port=0, *, server="waitress", threads=SERVER_THREADS, close=True):
+        self.app = app
+        self.kind = server
+        self._close = close
+        if server == "waitress":
+            self._server = _waitress(app, host, port, threads=threads)
+            bound_port = int(self._server.effective_port)
+        elif server == "werkzeug":
+            from werkzeug.serving import make_server
 
-        self._server = make_server(host, port, app.server, threaded=True)
-        self.url = f"http://{host}:{self._server.server_port}/"
+            self._server = make_server(host, port, app.server, threaded=True)
+            bound_port = self._server.server_port
+        else:
+            raise ValueError(f"server must be 'waitress' or 'werkzeug', not {server!r}")
+        access = app.server.extensions.get("regionscope_access")
+        if access is not None:
+            access.port = bound_port
+        self.port = bound_port
+        self.url = f"http://{host}:{bound_port}/"
         self._thread = None
 
     def start(self):
         import threading
 
-        self._thread = threading.Thread(target=self._server.serve_forever, name="regionscope-server", daemon=True)
+        target = self._server.run if self.kind == "waitress" else self._server.serve_forever
+        self._thread = threading.Thread(target=target, name="regionscope-server", daemon=True)
         self._thread.start()
         return self
 
     def stop(self):
-        self._server.shutdown()
-        self._server.server_close()
+        if self.kind == "waitress":
+            server = self._server
+
+            def close_everything():
+                # Runs in the server's own loop (its trigger): no socket is closed under a select().
+                for channel in list(server._map.values()):
+                    channel.close()
+
+            try:
+                server.trigger.pull_trigger(close_everything)
+            except OSError:
+                # The trigger itself was closed (waitress saw a close event on it):
+                # its loop has nothing to wake, close the rest from here.
+                close_everything()
+            if self._thread is not None:
+                self._thread.join(timeout=10)
+            server.task_dispatcher.shutdown()
+        else:
+            self._server.shutdown()
+            self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if self._close:
+            close_app(self.app)
 
     def __enter__(self):
         return self.start()

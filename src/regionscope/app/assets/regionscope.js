@@ -22,7 +22,8 @@
 
   const state = {
     labelMaps: new Map(), // label-map url -> decoded {index, boundary, width, height}
-    palette: null, // {key, labels: Int32Array, rgb: Uint8Array, indexOf: Map(label -> i + 1)}
+    // Labels are compared as decimal strings everywhere: values above 2**53 do not survive as numbers.
+    palette: null, // {key, labels: [string], rgb: Uint8Array, indexOf: Map(label string -> i + 1)}
     current: null, // {decoded, palette, visible} of the overlay on screen
     hovered: null, // label under the cursor
     focused: null, // label outlined after a click
@@ -135,7 +136,7 @@
 
   function paletteOf(colors) {
     if (state.palette && state.palette.key === colors.key) return state.palette;
-    const labels = decodeBase64(colors.labels, Int32Array);
+    const labels = colors.labels.map(String);
     const indexOf = new Map();
     for (let i = 0; i < labels.length; i++) indexOf.set(labels[i], i + 1);
     state.palette = {key: colors.key, dataset: colors.dataset, labels, rgb: decodeBase64(colors.rgb, Uint8Array), indexOf};
@@ -147,7 +148,7 @@
     if (!rows) visible.fill(1);
     else {
       for (const row of rows) {
-        const i = palette.indexOf.get(row.label);
+        const i = palette.indexOf.get(String(row.label));
         if (i) visible[i] = 1;
       }
     }
@@ -237,7 +238,7 @@
   function regionShown(label) {
     const current = state.current;
     if (label === null || label === undefined || !current) return true;
-    const i = current.palette.indexOf.get(label);
+    const i = current.palette.indexOf.get(String(label));
     return Boolean(i && current.visible[i]);
   }
 
@@ -416,8 +417,8 @@
   /* Labels of the grid's selectedRows prop: rows from the grid, or {ids} set by a callback. */
   function selectedLabels(selected) {
     if (!selected) return [];
-    if (Array.isArray(selected)) return selected.map((row) => row.label);
-    if (Array.isArray(selected.ids)) return selected.ids.map(Number);
+    if (Array.isArray(selected)) return selected.map((row) => String(row.label));
+    if (Array.isArray(selected.ids)) return selected.ids.map(String);
     return [];
   }
 
@@ -513,7 +514,7 @@
         const present = current && "centroid-2" in rows[0] ? rowsInPlane(current.decoded, current.palette.labels.length) : null;
         const ids = new Set(state.shift ? selectedLabels(selected).map(String) : []);
         for (const row of rows) {
-          if (present && !present[current.palette.indexOf.get(row.label) || 0]) continue;
+          if (present && !present[current.palette.indexOf.get(String(row.label)) || 0]) continue;
           if (test(row[colKey], row[rowKey])) ids.add(row.label + "");
         }
         return {ids: Array.from(ids)};
@@ -522,12 +523,12 @@
       clickRow: function (cell) {
         if (!cell || cell.rowId === null || cell.rowId === undefined) return noUpdate();
         if (cell.colId === "ag-Grid-SelectionColumn") return noUpdate();
-        return {label: Number(cell.rowId), source: "table", time: cell.timestamp || Date.now()};
+        return {label: cell.rowId, source: "table", time: cell.timestamp || Date.now()};
       },
 
       showFocus: function (focus) {
         const previous = state.focused;
-        state.focused = focus ? focus.label : null;
+        state.focused = focus ? String(focus.label) : null;
         const api = gridApi();
         if (api) redrawRows(api, [previous, state.focused]);
         return state.focused;
@@ -535,8 +536,8 @@
 
       applyExternalFilter: function (queryResult, excluded, dataset, _rows, gates) {
         const id = dataset && dataset.id;
-        state.query = queryResult && queryResult.labels ? new Set(queryResult.labels) : null;
-        state.excluded = new Set(excluded && excluded.dataset === id ? excluded.labels : []);
+        state.query = queryResult && queryResult.labels ? new Set(queryResult.labels.map(String)) : null;
+        state.excluded = new Set(excluded && excluded.dataset === id ? excluded.labels.map(String) : []);
         state.gates = (gates && gates[id]) || [];
         if (window.dash_ag_grid && window.dash_ag_grid.getApiAsync) {
           window.dash_ag_grid.getApiAsync(GRID_ID).then((api) => api.onFilterChanged());
@@ -548,7 +549,7 @@
         const total = allRows ? allRows.length : 0;
         let excluded = 0;
         if (allRows && state.excluded.size) {
-          for (const row of allRows) if (state.excluded.has(row.label)) excluded++;
+          for (const row of allRows) if (state.excluded.has(String(row.label))) excluded++;
         }
         const shown = rows ? rows.length : total - excluded;
         const text = shown + " of " + (total - excluded) + " regions shown";
@@ -636,8 +637,8 @@
           xs[k] = row[x];
           if (!histogram) ys[k] = row[y];
           labels[k] = row.label;
-          if (chosen.has(row.label)) selectedPoints.push(k);
-          const i = palette && palette.indexOf.get(row.label);
+          if (chosen.has(String(row.label))) selectedPoints.push(k);
+          const i = palette && palette.indexOf.get(String(row.label));
           pointColors[k] = i ? `rgb(${palette.rgb[3 * i - 3]},${palette.rgb[3 * i - 2]},${palette.rgb[3 * i - 1]})` : "#4a6fa5";
         }
         const logs = log || [];
@@ -785,6 +786,32 @@
     window.dash_clientside.set_props("rs-class-key", {data: {key: Number(event.key), time: Date.now()}});
   });
 
+  /* A callback request the server refused or failed (413 too large, 403 not logged in, 500) is said
+     in the page's notice: Dash itself reports these only in its debug tools. */
+  const originalFetch = window.fetch;
+  window.fetch = async function (...args) {
+    const response = await originalFetch.apply(this, args);
+    const url = String((args[0] && args[0].url) || args[0]);
+    if (!response.ok && url.includes("_dash-update-component")) {
+      let text = "";
+      if ((response.headers.get("Content-Type") || "").startsWith("text/plain")) {
+        try {
+          text = (await response.clone().text()).trim().slice(0, 400);
+        } catch (error) {
+          text = "";
+        }
+      }
+      let message = text || `The server answered ${response.status}; the page keeps what it showed.`;
+      if (response.status === 413 && !text.startsWith("The request is larger")) {
+        // waitress refuses an oversized body before the app sees it, with its own words.
+        message = "The upload is larger than this server accepts; open files that large from the command line "
+          + "(regionscope view IMAGE --labels MASK).";
+      }
+      window.dash_clientside.set_props("rs-notice", {children: span(message, "rs-error")});
+    }
+    return response;
+  };
+
   /* A read-only look at this page's state, for tests and benchmarks. */
   window.regionscope = {state};
 
@@ -794,15 +821,15 @@
     return state.query !== null || state.excluded.size > 0 || state.gates.length > 0;
   };
   gridFunctions.rsExternalFilterPasses = function (node) {
-    const label = node.data.label;
+    const label = String(node.data.label);
     if (state.excluded.has(label)) return false;
     if (state.query !== null && !state.query.has(label)) return false;
     return state.gates.every((gate) => gatePasses(gate, node.data));
   };
   gridFunctions.rsIsHovered = function (params) {
-    return Boolean(params.data) && params.data.label === state.hovered;
+    return Boolean(params.data) && String(params.data.label) === state.hovered;
   };
   gridFunctions.rsIsFocused = function (params) {
-    return Boolean(params.data) && params.data.label === state.focused;
+    return Boolean(params.data) && String(params.data.label) === state.focused;
   };
 })();
