@@ -27,19 +27,21 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(VENV)/bin/regionscope view --host $(HOST) --port $(PORT)
 
-## browsers: Debian's chromium and chromedriver for the browser tests
+## browsers: Debian's chromium and chromedriver for the browser tests, nodejs for the JS unit tests
 browsers:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
-		echo "Installing Debian chromium and chromium-driver for the browser tests"; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || ! command -v node >/dev/null; then \
+		echo "Installing Debian chromium, chromium-driver and nodejs for the tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver nodejs; \
 	fi
 
-## test: the whole suite, browser tests included
+## test: the whole suite: Python (browser tests included), then the JavaScript unit tests
 test: install-test browsers
+	node --test tests/js/
 	$(VENV)/bin/pytest
 
 ## test-fast: everything but the browser tests
 test-fast: install-test
+	node --test tests/js/
 	$(VENV)/bin/pytest -m "not browser"
 
 ## bench: the performance benchmark (not part of make test)

@@ -1,10 +1,13 @@
 """Every component id of the explorer, in one place.
 
-Ids are deterministic strings (``rs-...``) so that tests, CSS and the
-clientside JavaScript in ``assets/`` can name them too.
+Ids are deterministic strings (``rs-...``) so that tests and CSS can name
+them too; the clientside JavaScript in ``assets/`` takes them from
+``regionscope-ids.js``, generated from :class:`ID` (:func:`javascript_ids`).
 """
 
+import json
 from enum import StrEnum
+from pathlib import Path
 
 
 class ID(StrEnum):
@@ -102,3 +105,36 @@ class ID(StrEnum):
     HELP = "rs-help"  # the "How to use" dialog
     HELP_OPEN = "rs-help-open"
     HELP_CLOSE = "rs-help-close"
+
+
+#: The file the page's scripts take the ids from (``window.regionscopeIds``).
+JAVASCRIPT_IDS = Path(__file__).parent / "assets" / "regionscope-ids.js"
+
+
+def javascript_ids():
+    """The ids as a JavaScript module: the page's scripts name components only through it.
+
+    Generated from :class:`ID`, never typed again (``python -m regionscope.app.ids``
+    writes it; a test checks that the committed file is current).
+
+    Returns
+    -------
+    str
+    """
+    entries = "\n".join(f"    {member.name}: {json.dumps(member.value)}," for member in ID)
+    return (
+        "/* Generated from regionscope.app.ids.ID by `python -m regionscope.app.ids`: do not edit. */\n"
+        "(function (root) {\n"
+        '  "use strict";\n'
+        "  const ids = Object.freeze({\n"
+        f"{entries}\n"
+        "  });\n"
+        '  if (typeof module === "object" && module.exports) module.exports = ids;\n'
+        "  else root.regionscopeIds = ids;\n"
+        '})(typeof self !== "undefined" ? self : this);\n'
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover - the generator, run by hand after changing ID
+    JAVASCRIPT_IDS.write_text(javascript_ids())
+    print(JAVASCRIPT_IDS)

@@ -13,12 +13,12 @@
 (function () {
   "use strict";
 
-  const GRID_ID = "rs-grid";
+  const {boundaryOf, haloOf, paintableCopy, signature} = window.regionscopeRaster;
+  const {insidePolygon, selectionTest, gateFromSelection, gatePasses, describeCondition, describeColumnFilter,
+    describeGate, centroidColumns, formatValue} = window.regionscopeFilters;
+
+  const ID = window.regionscopeIds; // generated from regionscope.app.ids.ID
   const MAX_CACHED_MAPS = 4;
-  // The overlay is painted at most this many pixels per side: painting and
-  // encoding a 4096² overlay on every filter costs 3-4x more, for outlines the
-  // screen shows at well under 2048 px anyway. Hover uses the full-size index.
-  const MAX_PAINT_SIDE = 2048;
 
   const state = {
     labelMaps: new Map(), // label-map url -> decoded {index, boundary, width, height}
@@ -42,71 +42,6 @@
   function decodeBase64(text, ArrayType) {
     const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
     return new ArrayType(bytes.buffer, 0, bytes.byteLength / ArrayType.BYTES_PER_ELEMENT);
-  }
-
-  /* Pixels within `width` steps of another region or the background. */
-  function boundaryOf(index, w, h, width) {
-    let boundary = new Uint8Array(w * h);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const p = y * w + x;
-        const v = index[p];
-        if (!v) continue;
-        if (x === 0 || y === 0 || x === w - 1 || y === h - 1 ||
-            index[p - 1] !== v || index[p + 1] !== v || index[p - w] !== v || index[p + w] !== v) {
-          boundary[p] = 1;
-        }
-      }
-    }
-    for (let step = 1; step < width; step++) {
-      const grown = boundary.slice();
-      for (let p = w; p < w * (h - 1); p++) {
-        const v = index[p];
-        if (!v || boundary[p]) continue;
-        if ((boundary[p - 1] && index[p - 1] === v) || (boundary[p + 1] && index[p + 1] === v) ||
-            (boundary[p - w] && index[p - w] === v) || (boundary[p + w] && index[p + w] === v)) {
-          grown[p] = 1;
-        }
-      }
-      boundary = grown;
-    }
-    return boundary;
-  }
-
-  /* For each background pixel next to an outline, that outline's row (i + 1), else 0:
-     where the contrasting edge ("halo") is drawn, only for regions shown. */
-  function haloOf(index, boundary, w, h) {
-    const halo = new Uint32Array(w * h);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const p = y * w + x;
-        if (index[p]) continue;
-        if (x > 0 && boundary[p - 1]) halo[p] = index[p - 1];
-        else if (x < w - 1 && boundary[p + 1]) halo[p] = index[p + 1];
-        else if (y > 0 && boundary[p - w]) halo[p] = index[p - w];
-        else if (y < h - 1 && boundary[p + w]) halo[p] = index[p + w];
-      }
-    }
-    return halo;
-  }
-
-  function withHalo(copy) {
-    copy.halo = haloOf(copy.index, copy.boundary, copy.width, copy.height);
-    return copy;
-  }
-
-  /* The index the overlay is painted from: nearest-sampled to MAX_PAINT_SIDE, with its outlines. */
-  function paintableCopy(index, w, h, outline) {
-    const step = Math.ceil(Math.max(w, h) / MAX_PAINT_SIDE);
-    if (step <= 1) return withHalo({index, width: w, height: h, boundary: boundaryOf(index, w, h, outline)});
-    const pw = Math.ceil(w / step);
-    const ph = Math.ceil(h / step);
-    const small = new Uint32Array(pw * ph);
-    for (let y = 0; y < ph; y++) {
-      const row = y * step * w;
-      for (let x = 0; x < pw; x++) small[y * pw + x] = index[row + x * step];
-    }
-    return withHalo({index: small, width: pw, height: ph, boundary: boundaryOf(small, pw, ph, Math.max(1, Math.round(outline / step)))});
   }
 
   async function decodeLabelMap(labelMap) {
@@ -157,18 +92,6 @@
       if (i && visible[i]) visible[i] = 2;
     }
     return visible;
-  }
-
-  function signature(visible) {
-    let count = 0;
-    let hash = 0;
-    for (let i = 1; i < visible.length; i++) {
-      if (visible[i]) {
-        count++;
-        hash = (hash * 31 + i * visible[i]) | 0;
-      }
-    }
-    return count + ":" + hash;
   }
 
   /* visible[i]: 0 hidden, 1 shown, 2 shown and selected (white outline, light fill). */
@@ -253,12 +176,12 @@
   }
 
   function notify(text) {
-    window.dash_clientside.set_props("rs-notice", {children: html("Span", {className: "rs-error", children: text})});
+    window.dash_clientside.set_props(ID.NOTICE, {children: html("Span", {className: "rs-error", children: text})});
   }
 
   function gridApi() {
     try {
-      return window.dash_ag_grid.getApi(GRID_ID);
+      return window.dash_ag_grid.getApi(ID.GRID);
     } catch (error) {
       return null;
     }
@@ -269,99 +192,6 @@
       .map((l) => api.getRowNode(l + ""))
       .filter(Boolean);
     if (nodes.length) api.redrawRows({rowNodes: nodes});
-  }
-
-  /* Even-odd test of a point against a polygon given as xs, ys. */
-  function insidePolygon(x, y, xs, ys) {
-    let inside = false;
-    for (let i = 0, j = xs.length - 1; i < xs.length; j = i++) {
-      if ((ys[i] > y) !== (ys[j] > y) && x < ((xs[j] - xs[i]) * (y - ys[i])) / (ys[j] - ys[i]) + xs[i]) {
-        inside = !inside;
-      }
-    }
-    return inside;
-  }
-
-  /* A test (x, y) -> bool for a Plotly box or lasso selection, or null. */
-  function selectionTest(selectedData) {
-    if (!selectedData) return null;
-    if (selectedData.range && selectedData.range.x) {
-      const [x0, x1] = selectedData.range.x.slice().sort((a, b) => a - b);
-      const [y0, y1] = selectedData.range.y.slice().sort((a, b) => a - b);
-      return (x, y) => x >= x0 && x <= x1 && y >= y0 && y <= y1;
-    }
-    if (selectedData.lassoPoints && selectedData.lassoPoints.x) {
-      const xs = selectedData.lassoPoints.x;
-      const ys = selectedData.lassoPoints.y;
-      return (x, y) => insidePolygon(x, y, xs, ys);
-    }
-    return null;
-  }
-
-  /* A gate from a plot selection, in the session-file form:
-     {x, y, x_range?, y_range?, lasso?: [[x, y], ...]} (a histogram gate has only x_range). */
-  function gateFromSelection(selectedData, x, y, histogram) {
-    if (!selectedData) return null;
-    if (selectedData.range && selectedData.range.x) {
-      const xRange = selectedData.range.x.slice().sort((a, b) => a - b);
-      if (histogram) return {x, y, x_range: xRange};
-      return {x, y, x_range: xRange, y_range: selectedData.range.y.slice().sort((a, b) => a - b)};
-    }
-    if (selectedData.lassoPoints && selectedData.lassoPoints.x && !histogram) {
-      const ys = selectedData.lassoPoints.y;
-      return {x, y, lasso: selectedData.lassoPoints.x.map((value, k) => [value, ys[k]])};
-    }
-    return null;
-  }
-
-  const lassoColumns = new WeakMap(); // gate -> [xs, ys], so each row test does not rebuild them
-
-  function gatePasses(gate, row) {
-    const vx = row[gate.x];
-    if (vx === null || vx === undefined) return false;
-    if (gate.x_range && !(vx >= gate.x_range[0] && vx <= gate.x_range[1])) return false;
-    if (!gate.y_range && !gate.lasso) return true;
-    const vy = row[gate.y];
-    if (vy === null || vy === undefined) return false;
-    if (gate.y_range && !(vy >= gate.y_range[0] && vy <= gate.y_range[1])) return false;
-    if (gate.lasso) {
-      if (!lassoColumns.has(gate)) lassoColumns.set(gate, [gate.lasso.map((p) => p[0]), gate.lasso.map((p) => p[1])]);
-      const [xs, ys] = lassoColumns.get(gate);
-      return insidePolygon(vx, vy, xs, ys);
-    }
-    return true;
-  }
-
-  const FILTER_WORDS = {
-    equals: "=", notEqual: "≠", lessThan: "<", lessThanOrEqual: "≤", greaterThan: ">",
-    greaterThanOrEqual: "≥", contains: "contains", notContains: "does not contain",
-    startsWith: "starts with", endsWith: "ends with", blank: "is blank", notBlank: "is not blank",
-  };
-
-  /* One condition of an AG Grid column filter in words: "area ≥ 500". */
-  function describeCondition(column, condition) {
-    const type = condition.type;
-    if (type === "inRange") return `${column} in [${condition.filter}, ${condition.filterTo}]`;
-    if (type === "blank" || type === "notBlank") return `${column} ${FILTER_WORDS[type]}`;
-    const value = condition.filterType === "text" ? JSON.stringify(condition.filter) : condition.filter;
-    return `${column} ${FILTER_WORDS[type] || type} ${value}`;
-  }
-
-  /* A column's filter model in words, conditions joined by and/or. */
-  function describeColumnFilter(column, model) {
-    if (model && Array.isArray(model.conditions)) {
-      const joiner = (model.operator || "AND").toLowerCase();
-      return model.conditions.map((c) => describeCondition(column, c)).join(` ${joiner} `);
-    }
-    return describeCondition(column, model || {});
-  }
-
-  function describeGate(gate) {
-    const digits = (v) => Number(v.toPrecision(3));
-    if (gate.lasso) return `gate: lasso on ${gate.x} × ${gate.y}`;
-    const parts = [`${gate.x} in [${digits(gate.x_range[0])}, ${digits(gate.x_range[1])}]`];
-    if (gate.y_range) parts.push(`${gate.y} in [${digits(gate.y_range[0])}, ${digits(gate.y_range[1])}]`);
-    return "gate: " + parts.join(" and ");
   }
 
   /* The user's own zoom and pan of a graph, kept across redraws.
@@ -409,23 +239,12 @@
     return {type, namespace: "dash_html_components", props};
   }
 
-  /* Centroid (row, col) columns of the shown plane: the last two centroid axes. */
-  function centroidColumns(row) {
-    return "centroid-2" in row ? ["centroid-1", "centroid-2"] : ["centroid-0", "centroid-1"];
-  }
-
   /* Labels of the grid's selectedRows prop: rows from the grid, or {ids} set by a callback. */
   function selectedLabels(selected) {
     if (!selected) return [];
     if (Array.isArray(selected)) return selected.map((row) => String(row.label));
     if (Array.isArray(selected.ids)) return selected.ids.map(String);
     return [];
-  }
-
-  function formatValue(value) {
-    if (value === null || value === undefined) return "–";
-    if (typeof value === "number" && !Number.isInteger(value)) return Number(value.toPrecision(4)).toString();
-    return String(value);
   }
 
   function span(children, className) {
@@ -460,7 +279,7 @@
         if (overlay && overlay.dataset === id) layer.source = overlay.url;
         if (opacity !== null && opacity !== undefined) layer.opacity = opacity;
         const layout = Object.assign({}, base.layout, {
-          images: [layer], shapes: [], dragmode: currentDragmode("rs-graph", base.layout.dragmode),
+          images: [layer], shapes: [], dragmode: currentDragmode(ID.GRAPH, base.layout.dragmode),
         });
         // The focus outline shows only while its region does: not once it is
         // excluded or filtered out (the overlay is redrawn then, and so is this).
@@ -469,9 +288,9 @@
         if (zoom && zoom.id !== state.appliedZoom) {
           // A zoom to a row, once per request; from then on it is the user's view.
           state.appliedZoom = zoom.id;
-          userViews["rs-graph"] = {revision: layout.uirevision, x: zoom.x, y: zoom.y};
+          userViews[ID.GRAPH] = {revision: layout.uirevision, x: zoom.x, y: zoom.y};
         }
-        keepView("rs-graph", layout);
+        keepView(ID.GRAPH, layout);
         const data = [image, colorbar];
         const sameView = detail && detail.plane === (plane || 0) && String(detail.channel) === String(channel ?? "composite");
         if (detail && detail.dataset === id && sameView) {
@@ -540,7 +359,7 @@
         state.excluded = new Set(excluded && excluded.dataset === id ? excluded.labels.map(String) : []);
         state.gates = (gates && gates[id]) || [];
         if (window.dash_ag_grid && window.dash_ag_grid.getApiAsync) {
-          window.dash_ag_grid.getApiAsync(GRID_ID).then((api) => api.onFilterChanged());
+          window.dash_ag_grid.getApiAsync(ID.GRID).then((api) => api.onFilterChanged());
         }
         return Date.now();
       },
@@ -588,7 +407,7 @@
         const counts = {};
         for (const name of Object.values(classes.assignments || {})) counts[name] = (counts[name] || 0) + 1;
         return classes.classes.map((cls, k) => html("Button", {
-          id: {type: "rs-class-assign", index: cls.name},
+          id: {type: ID.CLASS_ASSIGN, index: cls.name},
           className: "rs-class-button",
           title: `give the selected regions the class ${cls.name}` + (k < 9 ? ` (key ${k + 1})` : ""),
           n_clicks: 0,
@@ -653,11 +472,11 @@
           };
         return {
           data: [trace],
-          layout: keepView("rs-plot", {
+          layout: keepView(ID.PLOT, {
             margin: {l: 55, r: 10, t: 10, b: 40},
             xaxis: {title: {text: x}, type: logs.includes("x") ? "log" : "linear"},
             yaxis: {title: {text: histogram ? "regions" : y}, type: logs.includes("y") && !histogram ? "log" : "linear"},
-            dragmode: currentDragmode("rs-plot", "select"),
+            dragmode: currentDragmode(ID.PLOT, "select"),
             uirevision: [dataset && dataset.id, x, y, logs.join()].join("|"),
             selectionrevision: [dataset && dataset.id, x, y, logs.join()].join("|"),
             plot_bgcolor: "#fafbfc",
@@ -707,7 +526,7 @@
       /* The "How to use" dialog: shown by its button, hidden by Close (Esc: below). */
       toggleHelp: function () {
         const triggered = window.dash_clientside.callback_context.triggered;
-        const opened = triggered.some((t) => t.prop_id.startsWith("rs-help-open"));
+        const opened = triggered.some((t) => t.prop_id.startsWith(ID.HELP_OPEN));
         return !opened;
       },
 
@@ -726,7 +545,7 @@
           chips.push(html("Span", {
             className: "rs-chip rs-gate",
             children: [describeGate(gate), html("Button", {
-              id: {type: "rs-gate-remove", index: k}, children: "×", title: "remove this gate", n_clicks: 0,
+              id: {type: ID.GATE_REMOVE, index: k}, children: "×", title: "remove this gate", n_clicks: 0,
             })],
           }));
         });
@@ -745,7 +564,7 @@
     state.shift = event.shiftKey;
     // Plotly's own Shift mode merges with selections that a redraw has cleared
     // and then reports no shape at all: hand it the press without Shift.
-    if (event.shiftKey && event.target.closest && event.target.closest("#rs-graph, #rs-plot")) {
+    if (event.shiftKey && event.target.closest && event.target.closest("#" + ID.GRAPH + ", #" + ID.PLOT)) {
       event.stopImmediatePropagation();
       event.preventDefault();
       const plain = new MouseEvent("mousedown", {
@@ -773,8 +592,8 @@
   /* Esc closes the "How to use" dialog. */
   window.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
-    const help = document.getElementById("rs-help");
-    if (help && !help.hidden) window.dash_clientside.set_props("rs-help", {hidden: true});
+    const help = document.getElementById(ID.HELP);
+    if (help && !help.hidden) window.dash_clientside.set_props(ID.HELP, {hidden: true});
   });
 
   /* Number keys 1-9 give the selected regions that class (not while typing). */
@@ -783,7 +602,7 @@
     const typing = target && (target.isContentEditable || ["TEXTAREA", "SELECT"].includes(target.tagName)
       || (target.tagName === "INPUT" && !["checkbox", "radio", "button"].includes(target.type)));
     if (typing || event.ctrlKey || event.metaKey || event.altKey || !/^[1-9]$/.test(event.key)) return;
-    window.dash_clientside.set_props("rs-class-key", {data: {key: Number(event.key), time: Date.now()}});
+    window.dash_clientside.set_props(ID.CLASS_KEY, {data: {key: Number(event.key), time: Date.now()}});
   });
 
   /* A callback request the server refused or failed (413 too large, 403 not logged in, 500) is said
@@ -807,7 +626,7 @@
         message = "The upload is larger than this server accepts; open files that large from the command line "
           + "(regionscope view IMAGE --labels MASK).";
       }
-      window.dash_clientside.set_props("rs-notice", {children: span(message, "rs-error")});
+      window.dash_clientside.set_props(ID.NOTICE, {children: span(message, "rs-error")});
     }
     return response;
   };
