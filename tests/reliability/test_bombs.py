@@ -25,6 +25,7 @@ from regionscope import load_image, load_labels, read_image, read_labels
 from regionscope.errors import InputFileError
 from regionscope.io import load_labels_for
 from regionscope.limits import DEFAULT_MAX_IMAGE_BYTES, MAX_IMAGE_BYTES_ENV, image_byte_budget, parse_byte_size
+from cli_support import run
 
 #: Reading a refused bomb may allocate at most this much (its pixels would be gigabytes).
 SMALL = 20 * 1024**2
@@ -193,21 +194,10 @@ def test_bad_sizes(text):
 # --------------------------------------------------------------------------
 
 
-def _run(argv, capsys):
-    from regionscope.cli import main
-
-    try:
-        code = main([str(arg) for arg in argv])
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_cli_measure_refuses_a_bomb_in_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     tiff_bomb(tmp_path / "zeros.tif", 30720, 30720, np.uint32)
-    code, out, err = _run(["measure", "zeros.tif"], capsys)
+    code, out, err = run(["measure", "zeros.tif"], capsys)
     assert code == 1 and out == ""
     assert err.startswith("regionscope: error: zeros.tif: is too large to open") and err.count("\n") == 1
     assert "--max-image-bytes" in err and str(tmp_path) not in err  # the name as given, no server path
@@ -216,11 +206,11 @@ def test_cli_measure_refuses_a_bomb_in_one_line(tmp_path, capsys, monkeypatch):
 def test_cli_max_image_bytes_option(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Image.fromarray((np.arange(64 * 64).reshape(64, 64) % 200).astype(np.uint8)).save(tmp_path / "small.png")
-    code, _, err = _run(["measure", "small.png", "--max-image-bytes", "1K"], capsys)
+    code, _, err = run(["measure", "small.png", "--max-image-bytes", "1K"], capsys)
     assert code == 1 and "small.png: is too large to open" in err and "1.02 kB" in err
-    code, out, err = _run(["measure", "small.png", "--max-image-bytes", "1M"], capsys)
+    code, out, err = run(["measure", "small.png", "--max-image-bytes", "1M"], capsys)
     assert code == 0, err
-    code, _, err = _run(["measure", "small.png", "--max-image-bytes", "lots"], capsys)
+    code, _, err = run(["measure", "small.png", "--max-image-bytes", "lots"], capsys)
     assert code == 2 and "--max-image-bytes" in err
 
 
@@ -250,9 +240,9 @@ def test_cli_view_refuses_a_bomb_before_serving(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(MAX_IMAGE_BYTES_ENV, raising=False)
     tiff_bomb(tmp_path / "zeros.tif", 30720, 30720, np.uint32)
-    code, out, err = _run(["view", "zeros.tif", "--port", "1"], capsys)
+    code, out, err = run(["view", "zeros.tif", "--port", "1"], capsys)
     assert code == 1 and err.startswith("regionscope: error: zeros.tif: is too large to open")
     Image.fromarray(np.zeros((64, 64), np.uint8)).save(tmp_path / "small.png")
-    code, out, err = _run(["view", "small.png", "--max-image-bytes", "1K", "--port", "1"], capsys)
+    code, out, err = run(["view", "small.png", "--max-image-bytes", "1K", "--port", "1"], capsys)
     assert code == 1 and "small.png: is too large to open" in err and "1.02 kB" in err
     assert MAX_IMAGE_BYTES_ENV not in os.environ  # the server's budget ends with the server

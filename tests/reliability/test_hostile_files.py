@@ -16,16 +16,7 @@ import pytest
 from PIL import Image
 
 from bombs import patched_header, tiff_bomb
-from regionscope.cli import main
-
-
-def run(argv, capsys):
-    try:
-        code = main([str(arg) for arg in argv])
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+from cli_support import run
 
 
 class _CreatesAFile:

@@ -16,10 +16,10 @@ import pytest
 from skimage.measure import regionprops_table
 
 from regionscope import measure, segment
-from regionscope.cli import main
 from regionscope.dataset import prepare_dataset
 from regionscope.io import ImageData, load_image
 from regionscope.segmentation import SegmentationError
+from cli_support import run
 
 
 def hostile_image():
@@ -43,15 +43,6 @@ def hostile_labels():
     labels[1:3, 1:3] = 1
     labels[5:7, 5:7] = 2
     return labels
-
-
-def run(argv, capsys):
-    try:
-        code = main([str(arg) for arg in argv])
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # --------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from regionscope.errors import MeasurementError
 from regionscope.io import ImageData, load_image
 from regionscope.measurement import PHYSICAL_PROPERTIES, physical_name
 from regionscope.pipeline import measure_files
+from cli_support import run
 
 PROPERTIES_2D = ["label", "area", "area_bbox", "area_convex", "area_filled", "perimeter", "perimeter_crofton",
                  "axis_major_length", "axis_minor_length", "equivalent_diameter_area", "feret_diameter_max",
@@ -146,35 +147,24 @@ def test_with_pixel_size(tiny):
 # --------------------------------------------------------------------------
 
 
-def _run(argv, capsys):
-    from regionscope.cli import main
-
-    try:
-        code = main([str(arg) for arg in argv])
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_cli_pixel_size(tmp_path, capsys, tiny):
     image, labels, _ = tiny
     _ome_tiff(tmp_path / "cells.ome.tif", (image * 100).astype(np.uint16))
     tifffile.imwrite(tmp_path / "labels.tif", labels.astype(np.uint16))
     out_csv = tmp_path / "t.csv"
-    code, _, err = _run(["measure", tmp_path / "cells.ome.tif", "--labels", tmp_path / "labels.tif", "-o", out_csv], capsys)
+    code, _, err = run(["measure", tmp_path / "cells.ome.tif", "--labels", tmp_path / "labels.tif", "-o", out_csv], capsys)
     assert code == 0, err
     assert pd.read_csv(out_csv)["area_um2"].tolist() == [0.5, 0.75, 0.125]
-    code, _, err = _run(["measure", tmp_path / "cells.ome.tif", "--labels", tmp_path / "labels.tif", "-o", out_csv,
+    code, _, err = run(["measure", tmp_path / "cells.ome.tif", "--labels", tmp_path / "labels.tif", "-o", out_csv,
                          "--pixel-size", "0.5"], capsys)
     assert code == 0, err
     assert pd.read_csv(out_csv)["area_um2"].tolist() == [1.0, 1.5, 0.25]
-    code, _, err = _run(["measure", tmp_path / "cells.ome.tif", "--labels", tmp_path / "labels.tif",
+    code, _, err = run(["measure", tmp_path / "cells.ome.tif", "--labels", tmp_path / "labels.tif",
                          "--pixel-size", "1,2,3"], capsys)
     assert code == 1 and "cells.ome.tif" in err and "3 values" in err
-    code, _, err = _run(["measure", tmp_path / "cells.ome.tif", "--pixel-size", "abc"], capsys)
+    code, _, err = run(["measure", tmp_path / "cells.ome.tif", "--pixel-size", "abc"], capsys)
     assert code == 2 and "--pixel-size" in err
-    code, _, err = _run(["measure", tmp_path / "cells.ome.tif", "--filter", "area_um2 > 0.2", "--labels",
+    code, _, err = run(["measure", tmp_path / "cells.ome.tif", "--filter", "area_um2 > 0.2", "--labels",
                          tmp_path / "labels.tif"], capsys)
     assert code == 0, err
 

@@ -72,22 +72,6 @@
     return true;
   }
 
-  function gatePasses(gate, row) {
-    const vx = row[gate.x];
-    if (vx === null || vx === undefined) return false;
-    if (gate.x_range && !(vx >= gate.x_range[0] && vx <= gate.x_range[1])) return false;
-    if (!gate.y_range && !gate.lasso) return true;
-    const vy = row[gate.y];
-    if (vy === null || vy === undefined) return false;
-    if (gate.y_range && !(vy >= gate.y_range[0] && vy <= gate.y_range[1])) return false;
-    if (gate.lasso) {
-      if (!lassoColumns.has(gate)) lassoColumns.set(gate, [gate.lasso.map((p) => p[0]), gate.lasso.map((p) => p[1])]);
-      const [xs, ys] = lassoColumns.get(gate);
-      return insidePolygon(vx, vy, xs, ys);
-    }
-    return true;
-  }
-
   const FILTER_WORDS = {
     equals: "=", notEqual: "≠", lessThan: "<", lessThanOrEqual: "≤", greaterThan: ">",
     greaterThanOrEqual: "≥", contains: "contains", notContains: "does not contain",
