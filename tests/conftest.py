@@ -6,6 +6,8 @@ exact expected numbers, one named edge case per test.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -112,3 +114,21 @@ def _workspace_for_tests(tmp_path_factory):
         os.environ.pop("REGIONSCOPE_WORKSPACE", None)
     else:
         os.environ["REGIONSCOPE_WORKSPACE"] = previous
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium, one for the whole run (Playwright's sync API allows one driver at a time).
+
+    Shared by the browser tests in ``tests/browser/`` and ``tests/reliability/``.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from regionscope.app.headless import CHROMIUM, launch
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium) or set REGIONSCOPE_CHROMIUM")
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()

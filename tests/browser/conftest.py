@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from regionscope.app.headless import CHROMIUM, CHROMIUM_ARGS, launch
 from regionscope.app.registry import DatasetRegistry
 from regionscope.app.server import BackgroundServer, create_app, open_default
 
@@ -39,18 +38,6 @@ def discs():
     image, sequential = blobs_2d(centers=DISC_CENTERS, radii=DISC_RADII, intensities=DISC_INTENSITIES)
     lookup = np.array((0, *DISC_LABELS), dtype=np.int32)
     return image, lookup[sequential]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium) or set REGIONSCOPE_CHROMIUM")
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 class Served:

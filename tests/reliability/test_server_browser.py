@@ -16,7 +16,6 @@ sys.path.insert(0, str(HERE.parent / "browser"))
 import pagetools  # noqa: E402
 from server_support import serve, two_boxes  # noqa: E402
 
-from regionscope.app.headless import CHROMIUM, launch  # noqa: E402
 from regionscope.app.registry import DatasetRegistry  # noqa: E402
 from regionscope.app.server import BackgroundServer, create_app, open_default  # noqa: E402
 
@@ -26,18 +25,6 @@ CSP_WATCH = """
 window.__csp = [];
 document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make test`")
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
