@@ -16,7 +16,7 @@ import pandas as pd
 
 from regionscope.contours import RegionContours, region_contours
 from regionscope.io import ImageData
-from regionscope.measurement import measure
+from regionscope.measurement import measure_image
 from regionscope.progress import stage
 from regionscope.segmentation import segment, segmentation_settings, uses_luminance
 
@@ -175,14 +175,7 @@ def prepare_dataset(image, labels=None, *, name="image", segmentation=None, prop
         # The caller's array stays theirs (and writable); the dataset's copy is frozen.
         labels = labels.copy()
     stage("measuring")
-    table = measure(
-        image.data,
-        labels,
-        properties,
-        spacing=image.spacing,
-        channel_names=image.channel_names,
-        multichannel=image.has_channels,
-    )
+    table = measure_image(image, labels, properties)
     stage("outlining regions")
     return Dataset(
         id=dataset_id(image, labels if labels_given else None, segmentation, properties),

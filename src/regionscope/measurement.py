@@ -459,3 +459,26 @@ def with_physical_columns(table, labels, spacing):
             result.update(pending)
             pending = {}
     return pd.DataFrame(result, index=table.index)
+
+
+def measure_image(image, labels, properties=None):
+    """:func:`measure` of an :class:`~regionscope.io.ImageData`: its pixel size and channel names used.
+
+    Parameters
+    ----------
+    image : ImageData
+    labels : ndarray of int, shape (Y, X) or (Z, Y, X)
+    properties : sequence of str or None
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    return measure(
+        image.data,
+        labels,
+        properties,
+        spacing=image.spacing,
+        channel_names=image.channel_names,
+        multichannel=image.has_channels,
+    )

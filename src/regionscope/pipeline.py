@@ -8,7 +8,7 @@ measurement, each a stage of the command line's progress bar
 from __future__ import annotations
 
 from regionscope.io import load_image, load_labels_for
-from regionscope.measurement import measure
+from regionscope.measurement import measure_image
 from regionscope.progress import stage, stages
 from regionscope.segmentation import (
     SegmentationError,
@@ -87,14 +87,7 @@ def measure_files(image_path, labels_path=None, *, properties=None, segmentation
             stage("reading labels")
             labels = load_labels_for(image, labels_path, max_bytes=max_bytes).data
         stage("measuring")
-        table = measure(
-            image.data,
-            labels,
-            properties,
-            spacing=image.spacing,
-            channel_names=image.channel_names,
-            multichannel=image.has_channels,
-        )
+        table = measure_image(image, labels, properties)
     return (table, labels) if return_labels else table
 
 
