@@ -589,6 +589,22 @@
     }
   }, true);
 
+  /* Plotly reads the pixel under the cursor of an image trace from a canvas it
+     makes once the picture has loaded; a hover before then throws on every
+     mouse move ("reading 'el'", seen on a loaded machine). Plotly gives the
+     trace's <image> its href when that canvas is ready, so moves over the graph
+     wait until every image trace has one. */
+  window.addEventListener("mousemove", (event) => {
+    const graph = event.target && event.target.closest && event.target.closest("#" + ID.GRAPH);
+    if (!graph) return;
+    for (const image of graph.querySelectorAll(".imagelayer.mlayer .im image")) {
+      if (!image.hasAttribute("href") && !image.hasAttribute("xlink:href")) {
+        event.stopImmediatePropagation();
+        return;
+      }
+    }
+  }, true);
+
   /* Esc closes the "How to use" dialog. */
   window.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
