@@ -618,3 +618,29 @@ def test_store_uses_default_workspace(monkeypatch, tmp_path):
     with AnnotationStore() as store:
         assert store.path == Path(tmp_path / "env-ws" / DATABASE_NAME)
         assert store.path.is_file()
+
+
+def test_write_error_advice_comes_from_the_error_code(tmp_path):
+    """The advice is chosen by SQLite's result code or the file error's errno, not by the message wording."""
+    import errno
+    import sqlite3
+
+    from regionscope.annotations import _advice
+
+    not_a_database = tmp_path / "notes.sqlite3"
+    not_a_database.write_bytes(b"this is not SQLite" * 100)
+    with pytest.raises(sqlite3.DatabaseError) as damaged:
+        sqlite3.connect(not_a_database).execute("select * from sqlite_master")
+    assert damaged.value.sqlite_errorname == "SQLITE_NOTADB"
+    assert "damaged" in _advice(damaged.value)
+
+    database = tmp_path / "real.sqlite3"
+    sqlite3.connect(database).execute("create table t (x)").connection.commit()
+    read_only = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    with pytest.raises(sqlite3.OperationalError) as refused:
+        read_only.execute("insert into t values (1)")
+    assert refused.value.sqlite_errorname.startswith("SQLITE_READONLY")
+    assert "writable by you" in _advice(refused.value)
+
+    assert "disk space" in _advice(OSError(errno.ENOSPC, "No space left on device"))
+    assert "writable by you" in _advice(PermissionError(errno.EACCES, "Permission denied"))

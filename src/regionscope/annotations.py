@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import errno
 import operator
 import os
 import re
@@ -151,18 +152,29 @@ _ELSEWHERE = (
 
 
 def _advice(error) -> str:
-    """What the user can do about a database error, judged from its text."""
+    """What the user can do about a database or file error, judged from its code.
+
+    SQLite errors carry their result code's name (``sqlite_errorname``, Python
+    3.11+), file errors their ``errno``; the message text is only the last resort
+    (errors raised by hand, without either).
+    """
+    name = getattr(error, "sqlite_errorname", "") or ""
+    number = getattr(error, "errno", None)
     text = str(error).lower()
-    if "locked" in text or "busy" in text:
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or (not name and ("locked" in text or "busy" in text)):
         return (
             "Another regionscope server or program kept the database locked too long; "
             f"wait a moment and try again, close the other program, {_ELSEWHERE}."
         )
-    if any(word in text for word in ("readonly", "read-only", "permission", "access")):
+    if (
+        name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH", "SQLITE_CANTOPEN"))
+        or number in (errno.EACCES, errno.EPERM, errno.EROFS)
+        or (not name and number is None and any(word in text for word in ("readonly", "read-only", "permission", "access")))
+    ):
         return f"Check that the file and its folder are writable by you, {_ELSEWHERE}."
-    if "full" in text or "space" in text:
+    if name == "SQLITE_FULL" or number in (errno.ENOSPC, errno.EDQUOT) or (not name and number is None and ("full" in text or "space" in text)):
         return f"Free some disk space, {_ELSEWHERE}."
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or (not name and ("not a database" in text or "malformed" in text or "corrupt" in text)):
         return (
             "The file is damaged or is not a regionscope annotation database; "
             f"move it away, {_ELSEWHERE}."
