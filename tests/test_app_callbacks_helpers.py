@@ -1,4 +1,4 @@
-"""Plain helpers of the callbacks module: uploads, segmentation settings, the small cache."""
+"""Plain helpers of the callbacks: uploads and segmentation settings (data in), the small cache, notices."""
 
 from __future__ import annotations
 
@@ -10,16 +10,10 @@ import pytest
 
 import numpy as np
 
-from regionscope.app.callbacks import (
-    HIDDEN,
-    SHOWN,
-    SmallCache,
-    decode_upload,
-    notice,
-    segmentation_controls,
-    segmentation_options,
-    segmented_here,
-)
+from regionscope.app.data_callbacks import decode_upload, segmentation_controls, segmentation_options, segmented_here
+from regionscope.app.display import HIDDEN, SHOWN
+from regionscope.app.notices import notice
+from regionscope.app.view_cache import SmallCache
 from regionscope.dataset import prepare_dataset
 from regionscope.errors import RegionscopeError
 from regionscope.io import ImageData

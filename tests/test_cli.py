@@ -400,7 +400,7 @@ def full_coins_png(tmp_path, coins, save_png):
 )
 def test_same_settings_give_the_same_regions_in_cli_api_and_app(capsys, tmp_path, coins, full_coins_png, cli_options, panel_values, expected):
     """Point 4: `regionscope measure`, rs.segment and the app (Data panel, `view`, rs.explore) agree."""
-    from regionscope.app.callbacks import segmentation_options
+    from regionscope.app.data_callbacks import segmentation_options
     from regionscope.app.registry import DatasetRegistry
     from regionscope.app.server import open_default
 

@@ -10,7 +10,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from server_support import response_values, serve  # noqa: E402
 
-from regionscope.app.annotating import selected_labels  # noqa: E402
+from regionscope.app.annotation_callbacks import selected_labels  # noqa: E402
 from regionscope.app.display import json_labels, label_value  # noqa: E402
 from regionscope.app.grid import column_defs, row_data  # noqa: E402
 from regionscope.contours import region_contours  # noqa: E402

@@ -31,6 +31,9 @@ COMPOSITE_COLORS = (
 MAX_DISPLAY_SIDE = 4096
 #: Channel choice meaning "all channels blended" (see :func:`display_plane`).
 COMPOSITE = "composite"
+#: Styles of a control row that a dataset does not need (no channels, one plane), and of one it does.
+HIDDEN = {"display": "none"}
+SHOWN = {}
 
 
 def contrast_limits(values, percentiles=CONTRAST_PERCENTILES):

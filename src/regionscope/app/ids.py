@@ -1,11 +1,17 @@
 """Every component id of the explorer, in one place.
 
-Ids are deterministic strings (``rs-...``) so that tests and CSS can name
-them too; the clientside JavaScript in ``assets/`` takes them from
-``regionscope-ids.js``, generated from :class:`ID` (:func:`javascript_ids`).
+:class:`ID` names each component once. An app may hold several explorers
+(:class:`regionscope.app.explorer.Explorer`), so each explorer scopes the
+names with its own prefix through :class:`ExplorerIds`: the default explorer
+(prefix ``""``) has exactly the ids of :class:`ID` (``rs-grid``), which tests
+name too; an explorer called ``"left"`` has ``left-rs-grid``. The clientside
+JavaScript in ``assets/`` takes the names from ``regionscope-ids.js``,
+generated from :class:`ID` (:func:`javascript_ids`), and scopes them the same
+way (``regionscopeIds.scoped(prefix)``).
 """
 
 import json
+import re
 from enum import StrEnum
 from pathlib import Path
 
@@ -105,6 +111,56 @@ class ID(StrEnum):
     HELP = "rs-help"  # the "How to use" dialog
     HELP_OPEN = "rs-help-open"
     HELP_CLOSE = "rs-help-close"
+    HELP_TITLE = "rs-help-title"
+
+    # The explorer itself
+    ROOT = "rs-root"  # the explorer's outer element (data-regionscope-explorer = its prefix)
+    EXPLORER = "rs-explorer"  # {"prefix": str}: which explorer a clientside callback serves
+
+
+#: An explorer's prefix: lowercase letters, digits and dashes, starting with a letter (or empty).
+_PREFIX = re.compile(r"(?:[a-z][a-z0-9-]{0,30})?")
+
+
+class ExplorerIds:
+    """The component ids of one explorer: each :class:`ID` with the explorer's prefix.
+
+    Parameters
+    ----------
+    prefix : str
+        ``""`` (the default explorer: the ids are :class:`ID`'s values) or a
+        short name such as ``"left"`` (ids ``left-rs-grid``, ...).
+
+    Examples
+    --------
+    >>> ExplorerIds("left").GRID
+    'left-rs-grid'
+    >>> ExplorerIds().GRID == ID.GRID
+    True
+    """
+
+    def __init__(self, prefix: str = ""):
+        if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix):
+            raise ValueError(
+                f"explorer name {prefix!r}: use lowercase letters, digits and dashes, starting with a letter (at most 31)"
+            )
+        self.prefix = prefix
+        for member in ID:
+            setattr(self, member.name, scoped_id(prefix, member))
+
+    def __getitem__(self, member: ID) -> str:
+        return getattr(self, ID(member).name)
+
+    def __iter__(self):
+        return (self[member] for member in ID)
+
+    def __repr__(self):
+        return f"ExplorerIds({self.prefix!r})"
+
+
+def scoped_id(prefix: str, member: ID) -> str:
+    """The id of ``member`` in the explorer with ``prefix`` (the JavaScript's ``scoped`` does the same)."""
+    return f"{prefix}-{member.value}" if prefix else member.value
 
 
 #: The file the page's scripts take the ids from (``window.regionscopeIds``).
@@ -126,9 +182,13 @@ def javascript_ids():
         "/* Generated from regionscope.app.ids.ID by `python -m regionscope.app.ids`: do not edit. */\n"
         "(function (root) {\n"
         '  "use strict";\n'
-        "  const ids = Object.freeze({\n"
+        "  const names = {\n"
         f"{entries}\n"
-        "  });\n"
+        "  };\n"
+        "  // The ids of the explorer with this prefix (regionscope.app.ids.scoped_id).\n"
+        "  const scoped = (prefix) => Object.freeze(Object.fromEntries(\n"
+        "    Object.entries(names).map(([key, value]) => [key, prefix ? prefix + \"-\" + value : value])));\n"
+        "  const ids = Object.freeze(Object.assign({scoped}, scoped(\"\")));\n"
         '  if (typeof module === "object" && module.exports) module.exports = ids;\n'
         "  else root.regionscopeIds = ids;\n"
         '})(typeof self !== "undefined" ? self : this);\n'

@@ -14,7 +14,8 @@ from dash import dcc, html
 
 from regionscope.app.colors import CLASS_PALETTE, COLORMAPS
 from regionscope.app.grid import GRID_FIELD_OPTIONS, ROW_ID
-from regionscope.app.ids import ID
+from regionscope.app.ids import ID, ExplorerIds
+from regionscope.app.stores import SessionStart, dataset_ref
 from regionscope.segmentation import AUTO_CHANNEL, DEFAULTS, METHODS
 
 #: Largest upload accepted in the page, in bytes.
@@ -43,23 +44,23 @@ def control(label, component, *, id=None, hidden=False):
     return html.Label([html.Span(label, className="rs-control-label"), component], className="rs-control", id=id or "", style=style)
 
 
-def image_panel():
+def image_panel(ids: ExplorerIds):
     """Image toolbar, figure and the hover information strip."""
     toolbar = html.Div(
         className="rs-toolbar",
         children=[
-            control("Colour by", dcc.Dropdown(id=ID.COLOR_BY, clearable=False, style={"width": "13rem"})),
+            control("Colour by", dcc.Dropdown(id=ids.COLOR_BY, clearable=False, style={"width": "13rem"})),
             control(
                 "Colormap",
-                dcc.Dropdown(id=ID.COLORMAP, options=list(COLORMAPS), value="Viridis", clearable=False, style={"width": "8rem"}),
+                dcc.Dropdown(id=ids.COLORMAP, options=list(COLORMAPS), value="Viridis", clearable=False, style={"width": "8rem"}),
             ),
             control(
                 "Range",
                 html.Span(
                     [
-                        dcc.Input(id=ID.COLOR_MIN, type="number", debounce=True, className="rs-range-input"),
+                        dcc.Input(id=ids.COLOR_MIN, type="number", debounce=True, className="rs-range-input"),
                         "–",
-                        dcc.Input(id=ID.COLOR_MAX, type="number", debounce=True, className="rs-range-input"),
+                        dcc.Input(id=ids.COLOR_MAX, type="number", debounce=True, className="rs-range-input"),
                     ],
                     className="rs-range",
                     title="values at the ends of the colormap; empty: automatic (2nd to 98th percentile, outliers left out)",
@@ -68,7 +69,7 @@ def image_panel():
             control(
                 "Regions",
                 dcc.RadioItems(
-                    id=ID.OVERLAY_MODE,
+                    id=ids.OVERLAY_MODE,
                     options=[{"label": " outline", "value": "outline"}, {"label": " filled", "value": "filled"}],
                     value="outline",
                     inline=True,
@@ -76,10 +77,10 @@ def image_panel():
             ),
             control(
                 "Opacity",
-                html.Div(dcc.Slider(id=ID.OPACITY, min=0, max=1, step=0.05, value=0.8, marks=None), style={"width": "8rem"}),
+                html.Div(dcc.Slider(id=ids.OPACITY, min=0, max=1, step=0.05, value=0.8, marks=None), style={"width": "8rem"}),
             ),
             dcc.Checklist(
-                id=ID.ZOOM_TO_ROW,
+                id=ids.ZOOM_TO_ROW,
                 options=[{"label": " zoom to row", "value": "zoom"}],
                 value=["zoom"],
                 className="rs-control",
@@ -90,8 +91,8 @@ def image_panel():
         className="rs-toolbar",
         children=[
             html.Div(
-                control("Channel", dcc.Dropdown(id=ID.CHANNEL, clearable=False, style={"width": "11rem"})),
-                id=ID.CHANNEL_ROW,
+                control("Channel", dcc.Dropdown(id=ids.CHANNEL, clearable=False, style={"width": "11rem"})),
+                id=ids.CHANNEL_ROW,
                 style={"display": "none"},
             ),
             html.Div(
@@ -101,21 +102,21 @@ def image_panel():
                         html.Div(
                             # The plane number is written beside the slider (rs-plane-label), not
                             # in the slider's tooltip: that one was drawn zero-sized under the image.
-                            dcc.Slider(id=ID.PLANE, min=0, max=1, step=1, value=0, marks=None),
+                            dcc.Slider(id=ids.PLANE, min=0, max=1, step=1, value=0, marks=None),
                             style={"width": "16rem"},
                         ),
                     ),
-                    html.Span(id=ID.PLANE_LABEL, className="rs-plane-label"),
+                    html.Span(id=ids.PLANE_LABEL, className="rs-plane-label"),
                 ],
-                id=ID.PLANE_ROW,
+                id=ids.PLANE_ROW,
                 className="rs-plane-row",
                 style={"display": "none"},
             ),
-            control("Show on hover", dcc.Dropdown(id=ID.HOVER_COLUMNS, multi=True, style={"minWidth": "18rem"})),
+            control("Show on hover", dcc.Dropdown(id=ids.HOVER_COLUMNS, multi=True, style={"minWidth": "18rem"})),
         ],
     )
     graph = dcc.Graph(
-        id=ID.GRAPH,
+        id=ids.GRAPH,
         className="rs-graph",
         config={
             "scrollZoom": True,
@@ -125,7 +126,7 @@ def image_panel():
         },
         clear_on_unhover=True,
     )
-    hover = html.Div(id=ID.HOVER_INFO, className="rs-hover-info", children="Hover over a region to see its properties.")
+    hover = html.Div(id=ids.HOVER_INFO, className="rs-hover-info", children="Hover over a region to see its properties.")
     return html.Section(className="rs-panel rs-image-panel", children=[toolbar, stack_toolbar, graph, hover])
 
 
@@ -133,58 +134,58 @@ def image_panel():
 HISTOGRAM = "(histogram)"
 
 
-def plot_panel():
+def plot_panel(ids: ExplorerIds):
     """A scatter plot (or histogram) of two properties; its selection can become a gate."""
     toolbar = html.Div(
         className="rs-toolbar",
         children=[
-            control("x", dcc.Dropdown(id=ID.PLOT_X, clearable=False, style={"width": "11rem"})),
-            control("y", dcc.Dropdown(id=ID.PLOT_Y, clearable=False, style={"width": "11rem"})),
+            control("x", dcc.Dropdown(id=ids.PLOT_X, clearable=False, style={"width": "11rem"})),
+            control("y", dcc.Dropdown(id=ids.PLOT_Y, clearable=False, style={"width": "11rem"})),
             dcc.Checklist(
-                id=ID.PLOT_LOG,
+                id=ids.PLOT_LOG,
                 options=[{"label": " log x", "value": "x"}, {"label": " log y", "value": "y"}],
                 value=[],
                 inline=True,
                 className="rs-control",
             ),
-            html.Button("Keep selection as gate", id=ID.KEEP_GATE, className="rs-button"),
+            html.Button("Keep selection as gate", id=ids.KEEP_GATE, className="rs-button"),
         ],
     )
     plot = dcc.Graph(
-        id=ID.PLOT,
+        id=ids.PLOT,
         className="rs-plot",
         config={"displaylogo": False, "modeBarButtonsToRemove": ["autoScale2d", "toImage"], "doubleClick": "reset"},
     )
-    return html.Details(id=ID.PLOT_BOX, open=True, className="rs-plot-box", children=[html.Summary("Feature plot"), toolbar, plot])
+    return html.Details(id=ids.PLOT_BOX, open=True, className="rs-plot-box", children=[html.Summary("Feature plot"), toolbar, plot])
 
 
-def table_panel():
+def table_panel(ids: ExplorerIds):
     """Query box, counts, row actions and the grid."""
     query = html.Div(
         className="rs-query-row",
         children=[
             dcc.Input(
-                id=ID.QUERY,
+                id=ids.QUERY,
                 type="text",
                 debounce=True,  # on Enter or leaving the box: a query is applied when complete
                 placeholder="query, then Enter: e.g. {area} < 1000 && {perimeter} > 200",
                 className="rs-query",
                 spellCheck=False,
             ),
-            html.Div(id=ID.QUERY_ERROR, className="rs-query-error", role="alert"),
+            html.Div(id=ids.QUERY_ERROR, className="rs-query-error", role="alert"),
         ],
     )
     actions = html.Div(
         className="rs-actions",
         children=[
-            html.Span(id=ID.COUNT, className="rs-count"),
-            html.Button("Exclude selected", id=ID.EXCLUDE, className="rs-button"),
-            html.Button("Restore all", id=ID.RESTORE, className="rs-button"),
-            html.Button("Clear filters", id=ID.CLEAR_FILTERS, className="rs-button"),
+            html.Span(id=ids.COUNT, className="rs-count"),
+            html.Button("Exclude selected", id=ids.EXCLUDE, className="rs-button"),
+            html.Button("Restore all", id=ids.RESTORE, className="rs-button"),
+            html.Button("Clear filters", id=ids.CLEAR_FILTERS, className="rs-button"),
         ],
     )
     grid = dag.AgGrid(
-        id=ID.GRID,
+        id=ids.GRID,
         className="ag-theme-alpine rs-grid",
         rowData=[],
         columnDefs=[],
@@ -200,8 +201,10 @@ def table_panel():
         },
         dashGridOptions={
             "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": True, "enableClickSelection": False},
-            "isExternalFilterPresent": {"function": "rsExternalFilterPresent()"},
-            "doesExternalFilterPass": {"function": "rsExternalFilterPasses(params)"},
+            # The grid asks these for the filters it does not hold (query, gates, exclusions): see
+            # regionscope-grid.js; the prefix says which explorer's filters.
+            "isExternalFilterPresent": {"function": f"rsExternalFilterPresent({json.dumps(ids.prefix)})"},
+            "doesExternalFilterPass": {"function": f"rsExternalFilterPasses(params, {json.dumps(ids.prefix)})"},
             "animateRows": False,
             "suppressColumnVirtualisation": False,
             "tooltipShowDelay": 300,
@@ -210,28 +213,31 @@ def table_panel():
             "floatingFiltersHeight": 34,
             **GRID_FIELD_OPTIONS,
         },
-        rowClassRules={"rs-hovered": "rsIsHovered(params)", "rs-focused": "rsIsFocused(params)"},
+        rowClassRules={
+            "rs-hovered": f"rsIsHovered(params, {json.dumps(ids.prefix)})",
+            "rs-focused": f"rsIsFocused(params, {json.dumps(ids.prefix)})",
+        },
         style={"height": "100%", "width": "100%"},
     )
-    active = html.Div(id=ID.ACTIVE_FILTERS, className="rs-active-filters")
+    active = html.Div(id=ids.ACTIVE_FILTERS, className="rs-active-filters")
     classes = html.Div(
         className="rs-classes",
         children=[
             html.Span("Classes", className="rs-control-label"),
-            html.Div(id=ID.CLASS_BAR, className="rs-class-bar"),
-            html.Button("no class", id=ID.CLASS_CLEAR, className="rs-button", title="remove the class of the selected regions"),
-            dcc.Input(id=ID.CLASS_NAME, type="text", placeholder="new class", className="rs-class-name", maxLength=40),
-            dcc.Input(id=ID.CLASS_COLOR, type="color", value=CLASS_PALETTE[0], className="rs-class-color"),
-            html.Button("Add class", id=ID.CLASS_ADD, className="rs-button"),
+            html.Div(id=ids.CLASS_BAR, className="rs-class-bar"),
+            html.Button("no class", id=ids.CLASS_CLEAR, className="rs-button", title="remove the class of the selected regions"),
+            dcc.Input(id=ids.CLASS_NAME, type="text", placeholder="new class", className="rs-class-name", maxLength=40),
+            dcc.Input(id=ids.CLASS_COLOR, type="color", value=CLASS_PALETTE[0], className="rs-class-color"),
+            html.Button("Add class", id=ids.CLASS_ADD, className="rs-button"),
         ],
     )
     return html.Section(
         className="rs-panel rs-table-panel",
-        children=[query, plot_panel(), active, actions, classes, html.Div(grid, className="rs-grid-box")],
+        children=[query, plot_panel(ids), active, actions, classes, html.Div(grid, className="rs-grid-box")],
     )
 
 
-def data_panel():
+def data_panel(ids: ExplorerIds):
     """Open files and re-run segmentation."""
     upload_style = "rs-upload"
     return html.Details(
@@ -242,13 +248,13 @@ def data_panel():
                 className="rs-data",
                 children=[
                     dcc.Upload(
-                        id=ID.UPLOAD_IMAGE,
+                        id=ids.UPLOAD_IMAGE,
                         children=html.Div(["Drop an image here or ", html.A("choose a file")]),
                         className=upload_style,
                         max_size=MAX_UPLOAD_BYTES,
                     ),
                     dcc.Upload(
-                        id=ID.UPLOAD_LABELS,
+                        id=ids.UPLOAD_LABELS,
                         children=html.Div(["Drop its label mask here or ", html.A("choose a file"), " (optional)"]),
                         className=upload_style,
                         max_size=MAX_UPLOAD_BYTES,
@@ -256,11 +262,11 @@ def data_panel():
                     html.Div(
                         className="rs-toolbar",
                         children=[
-                            control("Threshold", dcc.Dropdown(id=ID.METHOD, options=list(METHODS), value=DEFAULTS["method"], clearable=False, style={"width": "8rem"})),
+                            control("Threshold", dcc.Dropdown(id=ids.METHOD, options=list(METHODS), value=DEFAULTS["method"], clearable=False, style={"width": "8rem"})),
                             control(
                                 "Objects",
                                 dcc.RadioItems(
-                                    id=ID.OBJECTS,
+                                    id=ids.OBJECTS,
                                     options=[{"label": " bright", "value": "bright"}, {"label": " dark", "value": "dark"}],
                                     value=DEFAULTS["objects"],
                                     inline=True,
@@ -269,16 +275,16 @@ def data_panel():
                             html.Div(
                                 control(
                                     "Segment channel",
-                                    dcc.Dropdown(id=ID.SEGMENT_CHANNEL, options=[], value=AUTO_CHANNEL, clearable=False, style={"width": "9rem"}),
+                                    dcc.Dropdown(id=ids.SEGMENT_CHANNEL, options=[], value=AUTO_CHANNEL, clearable=False, style={"width": "9rem"}),
                                 ),
-                                id=ID.SEGMENT_CHANNEL_ROW,
+                                id=ids.SEGMENT_CHANNEL_ROW,
                                 style={"display": "none"},
                             ),
                             html.Div(
                                 control(
                                     f"Min size, px (default {DEFAULTS['min_size']})",
                                     dcc.Input(
-                                        id=ID.MIN_SIZE,
+                                        id=ids.MIN_SIZE,
                                         type="number",
                                         min=0,
                                         step=1,
@@ -290,14 +296,14 @@ def data_panel():
                                 title=f"Regions smaller than this many pixels (voxels in 3D) are dropped. "
                                 f"Default {DEFAULTS['min_size']}; 0 keeps every region.",
                             ),
-                            dcc.Checklist(id=ID.FILL_HOLES, options=[{"label": " fill holes", "value": "fill"}], value=[], className="rs-control"),
+                            dcc.Checklist(id=ids.FILL_HOLES, options=[{"label": " fill holes", "value": "fill"}], value=[], className="rs-control"),
                             dcc.Checklist(
-                                id=ID.SPLIT_TOUCHING,
+                                id=ids.SPLIT_TOUCHING,
                                 options=[{"label": " split touching", "value": "split"}],
                                 value=[],
                                 className="rs-control",
                             ),
-                            html.Button("Segment image", id=ID.SEGMENT, className="rs-button"),
+                            html.Button("Segment image", id=ids.SEGMENT, className="rs-button"),
                         ],
                     ),
                 ],
@@ -306,7 +312,7 @@ def data_panel():
     )
 
 
-def export_panel():
+def export_panel(ids: ExplorerIds):
     """Take results away: the table, a label image, the view, the session."""
     return html.Details(
         className="rs-details",
@@ -318,7 +324,7 @@ def export_panel():
                     control(
                         "Regions",
                         dcc.RadioItems(
-                            id=ID.EXPORT_ROWS,
+                            id=ids.EXPORT_ROWS,
                             options=[
                                 {"label": " all", "value": "all"},
                                 {"label": " shown", "value": "visible"},
@@ -328,26 +334,26 @@ def export_panel():
                             inline=True,
                         ),
                     ),
-                    control("of class", dcc.Dropdown(id=ID.EXPORT_CLASS, options=[], value="", placeholder="any", style={"width": "9rem"})),
-                    html.Button("Table (CSV)", id=ID.EXPORT_CSV, className="rs-button"),
-                    html.Button("Table (Parquet)", id=ID.EXPORT_PARQUET, className="rs-button"),
-                    html.Button("Label image (TIFF)", id=ID.EXPORT_LABELS, className="rs-button"),
-                    html.Button("View (PNG)", id=ID.EXPORT_VIEW, className="rs-button"),
-                    html.Button("Session (JSON)", id=ID.EXPORT_SESSION, className="rs-button"),
-                    dcc.Download(id=ID.DOWNLOAD),
+                    control("of class", dcc.Dropdown(id=ids.EXPORT_CLASS, options=[], value="", placeholder="any", style={"width": "9rem"})),
+                    html.Button("Table (CSV)", id=ids.EXPORT_CSV, className="rs-button"),
+                    html.Button("Table (Parquet)", id=ids.EXPORT_PARQUET, className="rs-button"),
+                    html.Button("Label image (TIFF)", id=ids.EXPORT_LABELS, className="rs-button"),
+                    html.Button("View (PNG)", id=ids.EXPORT_VIEW, className="rs-button"),
+                    html.Button("Session (JSON)", id=ids.EXPORT_SESSION, className="rs-button"),
+                    dcc.Download(id=ids.DOWNLOAD),
                 ],
             ),
         ],
     )
 
 
-def help_dialog():
+def help_dialog(ids: ExplorerIds):
     """The "How to use" dialog: over the page, so opening it moves nothing; Close or Esc hides it."""
     return html.Div(
-        id=ID.HELP,
+        id=ids.HELP,
         className="rs-modal",
         role="dialog",
-        **{"aria-modal": "true", "aria-labelledby": "rs-help-title"},
+        **{"aria-modal": "true", "aria-labelledby": ids.HELP_TITLE},
         hidden=True,
         children=html.Div(
             className="rs-modal-box",
@@ -355,8 +361,8 @@ def help_dialog():
                 html.Div(
                     className="rs-modal-head",
                     children=[
-                        html.H2("How to use", id="rs-help-title"),
-                        html.Button("Close", id=ID.HELP_CLOSE, className="rs-button", title="close (Esc)"),
+                        html.H2("How to use", id=ids.HELP_TITLE),
+                        html.Button("Close", id=ids.HELP_CLOSE, className="rs-button", title="close (Esc)"),
                     ],
                 ),
                 dcc.Markdown(HELP_TEXT, className="rs-help"),
@@ -365,8 +371,8 @@ def help_dialog():
     )
 
 
-def build_layout(dataset_id, session=None):
-    """The whole page, opening the dataset ``dataset_id``.
+def build_layout(dataset_id, session=None, ids: ExplorerIds | None = None):
+    """The whole explorer, opening the dataset ``dataset_id``.
 
     Parameters
     ----------
@@ -375,55 +381,68 @@ def build_layout(dataset_id, session=None):
     session : dict or None
         A session (``regionscope.export.read_session``) whose filters and view
         settings the page opens with.
+    ids : ExplorerIds or None
+        The explorer's ids (default: the default explorer's, :class:`ID`).
+
+    Returns
+    -------
+    dash.html.Div
+        The explorer's root element (``ids.ROOT``), carrying its prefix as
+        ``data-regionscope-explorer`` for the page's scripts.
     """
+    ids = ids or ExplorerIds()
+    # Stores' payloads are declared in regionscope.app.stores.
     stores = [
-        dcc.Store(id=ID.SKELETON),
-        dcc.Store(id=ID.PICTURE),
-        dcc.Store(id=ID.OVERLAY),
-        dcc.Store(id=ID.HIGHLIGHT),
-        dcc.Store(id=ID.DETAIL),
-        dcc.Store(id=ID.DATASET, data={"id": dataset_id}, storage_type="session"),
-        dcc.Store(id=ID.LABEL_MAP),
-        dcc.Store(id=ID.OVERLAY_COLORS),
-        dcc.Store(id=ID.QUERY_RESULT),
-        dcc.Store(id=ID.EXCLUDED),
-        dcc.Store(id=ID.CLASSES),
-        dcc.Store(id=ID.CLASS_KEY),
-        dcc.Store(id=ID.GATES, data={}, storage_type="local"),
-        dcc.Store(id=ID.SCOPE),
-        dcc.Store(id=ID.SESSION, data=session_start(dataset_id, session)),
-        dcc.Store(id=ID.FOCUS),
-        dcc.Store(id=ID.FILTER_APPLIED),
-        dcc.Store(id=ID.FOCUS_SHOWN),
+        dcc.Store(id=ids.EXPLORER, data={"prefix": ids.prefix}),
+        dcc.Store(id=ids.SKELETON),
+        dcc.Store(id=ids.PICTURE),
+        dcc.Store(id=ids.OVERLAY),
+        dcc.Store(id=ids.HIGHLIGHT),
+        dcc.Store(id=ids.DETAIL),
+        dcc.Store(id=ids.DATASET, data=dataset_ref(dataset_id), storage_type="session"),
+        dcc.Store(id=ids.LABEL_MAP),
+        dcc.Store(id=ids.OVERLAY_COLORS),
+        dcc.Store(id=ids.QUERY_RESULT),
+        dcc.Store(id=ids.EXCLUDED),
+        dcc.Store(id=ids.CLASSES),
+        dcc.Store(id=ids.CLASS_KEY),
+        dcc.Store(id=ids.GATES, data={}, storage_type="local"),
+        dcc.Store(id=ids.SCOPE),
+        dcc.Store(id=ids.SESSION, data=session_start(dataset_id, session)),
+        dcc.Store(id=ids.FOCUS),
+        dcc.Store(id=ids.FILTER_APPLIED),
+        dcc.Store(id=ids.FOCUS_SHOWN),
     ]
     header = html.Header(
         className="rs-header",
         children=[
             html.H1("regionscope"),
-            html.Span(id=ID.DATASET_NAME, className="rs-dataset-name"),
-            html.Div(id=ID.NOTICE, className="rs-notice", role="status"),
-            html.Button("How to use", id=ID.HELP_OPEN, className="rs-button rs-help-open"),
+            html.Span(id=ids.DATASET_NAME, className="rs-dataset-name"),
+            html.Div(id=ids.NOTICE, className="rs-notice", role="status"),
+            html.Button("How to use", id=ids.HELP_OPEN, className="rs-button rs-help-open"),
         ],
     )
     # Data and Export open in a strip above the views and push them down; the
     # views shrink (each scrolls inside its own panel) and nothing overlaps.
-    tools = html.Div(className="rs-tools", children=[data_panel(), export_panel()])
+    tools = html.Div(className="rs-tools", children=[data_panel(ids), export_panel(ids)])
     page = html.Div(
+        id=ids.ROOT,
         className="rs-app",
+        **{"data-regionscope-explorer": ids.prefix},
         children=[
             *stores,
             header,
             tools,
-            html.Main(className="rs-main", children=[image_panel(), table_panel()]),
-            help_dialog(),
+            html.Main(className="rs-main", children=[image_panel(ids), table_panel(ids)]),
+            help_dialog(ids),
         ],
     )
     if session:
-        apply_session_view(page, session)
+        apply_session_view(page, session, ids)
     return page
 
 
-def session_start(dataset_id, session):
+def session_start(dataset_id, session) -> SessionStart | None:
     """What the page applies once from a session file: its gates (for this dataset).
 
     The token lets a browser apply a session once, not again on every reload.
@@ -433,21 +452,21 @@ def session_start(dataset_id, session):
     gates = session.get("filters", {}).get("gates", [])
     digest = hashlib.blake2b(json.dumps(session, sort_keys=True).encode(), digest_size=6).hexdigest()
     token = f"{dataset_id}:{digest}"
-    return {"dataset": dataset_id, "gates": gates, "token": token}
+    return SessionStart(dataset=dataset_id, gates=gates, token=token)
 
 
-def apply_session_view(page, session):
+def apply_session_view(page, session, ids: ExplorerIds):
     """Set the initial values of the query box, column filters and view controls from a session."""
     view = session.get("view", {})
     filters = session.get("filters", {})
     initial = {
-        ID.QUERY: ("value", filters.get("query") or None),
-        ID.GRID: ("filterModel", filters.get("filter_model") or None),
-        ID.COLOR_BY: ("value", view.get("color_by")),
-        ID.COLORMAP: ("value", view.get("colormap")),
-        ID.OVERLAY_MODE: ("value", view.get("overlay_mode")),
-        ID.OPACITY: ("value", view.get("opacity")),
-        ID.HOVER_COLUMNS: ("value", view.get("hover_columns") or None),
+        ids.QUERY: ("value", filters.get("query") or None),
+        ids.GRID: ("filterModel", filters.get("filter_model") or None),
+        ids.COLOR_BY: ("value", view.get("color_by")),
+        ids.COLORMAP: ("value", view.get("colormap")),
+        ids.OVERLAY_MODE: ("value", view.get("overlay_mode")),
+        ids.OPACITY: ("value", view.get("opacity")),
+        ids.HOVER_COLUMNS: ("value", view.get("hover_columns") or None),
     }
 
     def visit(component):

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import dash
 
-from regionscope.app.callbacks import register_callbacks
-from regionscope.app.layout import MAX_UPLOAD_BYTES, build_layout
+from regionscope.app.explorer import Explorer
+from regionscope.app.layout import MAX_UPLOAD_BYTES
 from regionscope.app.registry import DatasetGoneError, DatasetRegistry
 from regionscope.app.security import Access, UserAnnotations, access_for, annotation_key, install
 from regionscope.app.uploads import DEFAULT_MAX_BYTES, UploadFolder
@@ -105,7 +105,6 @@ def create_app(
         update_title=None,
         suppress_callback_exceptions=False,
         compress=True,
-        on_error=report_callback_error,
     )
     # gzip level 1: on a 2048² / 10,000-region first view it is 3x faster than
     # level 6 (42 against 125 ms for the table, 96 against 175 ms for the
@@ -118,14 +117,15 @@ def create_app(
         for user in access.principals() if access.authenticated else [None]:
             store.restore_snapshot(annotation_key(default_dataset.id, user), snapshot)
     annotations = UserAnnotations(store) if access.authenticated else store
-    app.layout = lambda: build_layout(default_dataset.id, session)
-    register_callbacks(
+    explorer = Explorer(
         app,
         registry,
         default_dataset_id=default_dataset.id,
         upload_folder=uploads,
         annotations=annotations,
+        session=session,
     )
+    app.layout = explorer.layout
     install(app, access)
 
     @app.server.errorhandler(500)
@@ -148,45 +148,6 @@ def close_app(app):
     store = parts.get("annotations")
     if store is not None and hasattr(store, "close"):
         store.close()
-
-
-def report_callback_error(error):
-    """Dash's ``on_error`` for every callback: a message in the page and a line in the log.
-
-    The callback's outputs are left as they were (Dash sends no update); the
-    notice says what happened. Problems with the input (RegionscopeError) are
-    said as they are; anything else is a server error, logged with its
-    traceback under a short reference that the page shows (never a path or a
-    traceback in the page).
-    """
-    from dash import html, set_props
-
-    from regionscope.app.annotating import notice
-    from regionscope.app.ids import ID
-
-    if isinstance(error, DatasetGoneError):
-        log.info("a page asked for a dataset this server does not hold: %s", error.args[0] if error.args else None)
-        message = html.Span(
-            [
-                "The dataset of this page is no longer on the server (it was restarted, or the dataset expired). "
-                "Nothing was changed. Open its file again under Data, or ",
-                html.Button("open the default dataset", id={"type": ID.OPEN_DEFAULT, "index": 0}, n_clicks=0, className="rs-link-button"),
-                ".",
-            ],
-            className="rs-error",
-        )
-    elif isinstance(error, RegionscopeError):
-        log.warning("callback refused its input: %s", error)
-        message = notice(str(error))
-    else:
-        reference = uuid.uuid4().hex[:8]
-        log.error("callback failed (ref %s)", reference, exc_info=error)
-        message = notice(
-            f"Something went wrong on the server ({type(error).__name__}, ref {reference}); "
-            "the page keeps what it showed. The details are in the server's log."
-        )
-    set_props(ID.NOTICE, {"children": message})
-    return None
 
 
 def as_image_data(image, *, channel_names=None, name=None):

@@ -1,7 +1,7 @@
 /* Generated from regionscope.app.ids.ID by `python -m regionscope.app.ids`: do not edit. */
 (function (root) {
   "use strict";
-  const ids = Object.freeze({
+  const names = {
     SKELETON: "rs-skeleton",
     PICTURE: "rs-picture",
     OVERLAY: "rs-overlay",
@@ -80,7 +80,14 @@
     HELP: "rs-help",
     HELP_OPEN: "rs-help-open",
     HELP_CLOSE: "rs-help-close",
-  });
+    HELP_TITLE: "rs-help-title",
+    ROOT: "rs-root",
+    EXPLORER: "rs-explorer",
+  };
+  // The ids of the explorer with this prefix (regionscope.app.ids.scoped_id).
+  const scoped = (prefix) => Object.freeze(Object.fromEntries(
+    Object.entries(names).map(([key, value]) => [key, prefix ? prefix + "-" + value : value])));
+  const ids = Object.freeze(Object.assign({scoped}, scoped("")));
   if (typeof module === "object" && module.exports) module.exports = ids;
   else root.regionscopeIds = ids;
 })(typeof self !== "undefined" ? self : this);

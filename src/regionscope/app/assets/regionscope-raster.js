@@ -1,5 +1,6 @@
 /*
- * regionscope, in the browser: Label-index rasters: outlines, the contrasting edge, the painted copy, a visibility signature.
+ * regionscope, in the browser: label-index rasters: outlines, the contrasting edge, the painted copy, which
+ * regions are visible, the overlay's pixels, the region under a point.
  *
  * Pure functions (arrays and plain objects in, out), shared by the page
  * (window.regionscopeRaster) and the Node unit tests (require); tests/js/ tests them.
@@ -93,5 +94,120 @@
     return count + ":" + hash;
   }
 
-  return {boundaryOf, haloOf, withHalo, paintableCopy, signature};
+  /* Labels travel as decimal strings here: values above 2**53 do not survive as numbers. */
+  function decodeBase64(text, ArrayType) {
+    const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    return new ArrayType(bytes.buffer, 0, bytes.byteLength / ArrayType.BYTES_PER_ELEMENT);
+  }
+
+  /* The colours of an rs-overlay-colors store (stores.OverlayColors), decoded:
+     {key, dataset, labels: [string], rgb: Uint8Array (3 per row), indexOf: Map(label -> row + 1)}. */
+  function paletteFrom(colors) {
+    const labels = colors.labels.map(String);
+    const indexOf = new Map();
+    for (let i = 0; i < labels.length; i++) indexOf.set(labels[i], i + 1);
+    return {key: colors.key, dataset: colors.dataset, labels, rgb: decodeBase64(colors.rgb, Uint8Array), indexOf};
+  }
+
+  /* Labels of the grid's selectedRows prop: rows from the grid, or {ids} set by a callback. */
+  function selectedLabels(selected) {
+    if (!selected) return [];
+    if (Array.isArray(selected)) return selected.map((row) => String(row.label));
+    if (Array.isArray(selected.ids)) return selected.ids.map(String);
+    return [];
+  }
+
+  /* visible[i] for map value i (row i - 1): 0 hidden, 1 shown, 2 shown and selected.
+     rows: the grid's virtualRowData (null: every row shown). */
+  function visibleOf(palette, rows, selected) {
+    const visible = new Uint8Array(palette.labels.length + 1);
+    if (!rows) visible.fill(1);
+    else {
+      for (const row of rows) {
+        const i = palette.indexOf.get(String(row.label));
+        if (i) visible[i] = 1;
+      }
+    }
+    for (const label of selectedLabels(selected)) {
+      const i = palette.indexOf.get(label);
+      if (i && visible[i]) visible[i] = 2;
+    }
+    return visible;
+  }
+
+  /* RGBA pixels of the overlay (white outline and light fill for selected regions, the
+     contrasting edge outside shown outlines). paint: paintableCopy's result. */
+  function paintOverlay(paint, rgb, visible, mode, halo) {
+    const {index, boundary, width, height} = paint;
+    const haloRows = paint.halo;
+    const px = new Uint8ClampedArray(width * height * 4);
+    const fillAlpha = mode === "filled" ? 120 : 0;
+    const edge = halo || [0, 0, 0];
+    for (let p = 0; p < index.length; p++) {
+      const i = index[p];
+      const shown = i ? visible[i] : 0;
+      const q = p * 4;
+      if (!shown) {
+        const h = haloRows[p];
+        if (h && visible[h]) {
+          px[q] = edge[0];
+          px[q + 1] = edge[1];
+          px[q + 2] = edge[2];
+          px[q + 3] = 150;
+        }
+        continue;
+      }
+      if (shown === 2) {
+        px[q] = 255;
+        px[q + 1] = 255;
+        px[q + 2] = 255;
+        px[q + 3] = boundary[p] ? 255 : 70;
+        continue;
+      }
+      let alpha;
+      if (boundary[p]) alpha = 255;
+      else if (fillAlpha) alpha = fillAlpha;
+      else continue;
+      const c = (i - 1) * 3;
+      px[q] = rgb[c];
+      px[q + 1] = rgb[c + 1];
+      px[q + 2] = rgb[c + 2];
+      px[q + 3] = alpha;
+    }
+    return px;
+  }
+
+  /* The label (string) of the shown region at image point (x, y), or null.
+     drawn: {index, width, height} of the full label map, its palette, visible, and step
+     (the map holds every step-th pixel of large planes). */
+  function labelAtPoint(drawn, x, y) {
+    if (!drawn) return null;
+    const col = Math.round(x / drawn.step);
+    const row = Math.round(y / drawn.step);
+    const {index, width, height} = drawn.decoded;
+    if (!(col >= 0 && row >= 0 && col < width && row < height)) return null;
+    const i = index[row * width + col];
+    if (!i || !drawn.visible[i]) return null;
+    return drawn.palette.labels[i - 1];
+  }
+
+  /* Whether a region is drawn (true until the overlay is known). */
+  function regionShown(drawn, label) {
+    if (label === null || label === undefined || !drawn) return true;
+    const i = drawn.palette.indexOf.get(String(label));
+    return Boolean(i && drawn.visible[i]);
+  }
+
+  /* Rows (i + 1) that have pixels in a decoded label map, computed once per map. */
+  function rowsInPlane(decoded, nRows) {
+    if (decoded.present && decoded.present.length === nRows + 1) return decoded.present;
+    const present = new Uint8Array(nRows + 1);
+    const index = decoded.index;
+    for (let p = 0; p < index.length; p++) present[index[p]] = 1;
+    decoded.present = present;
+    return present;
+  }
+
+  return {boundaryOf, haloOf, withHalo, paintableCopy, signature, decodeBase64, paletteFrom, selectedLabels, visibleOf,
+    paintOverlay, labelAtPoint, regionShown, rowsInPlane};
 });

@@ -1,6 +1,6 @@
 """Callbacks that take results away: table, label image, view and session files.
 
-Registered from :func:`regionscope.app.callbacks.register_callbacks`. Which
+Registered by :class:`regionscope.app.explorer.Explorer` (the callback graph is drawn there). Which
 regions are meant ("all", "shown" = passing every filter, "selected", and
 optionally one class) is resolved here from the browser's ``rs-scope`` store
 and the server's annotations; the files are made by :mod:`regionscope.export`.
@@ -16,10 +16,9 @@ from dash import Input, Output, State, ctx, dcc, no_update
 import numpy as np
 
 from regionscope.app import display
-from regionscope.app.annotating import notice
+from regionscope.app.notices import notice
 from regionscope.app.colors import overlay_coloring
 from regionscope.app.display import label_value
-from regionscope.app.ids import ID
 from regionscope.app.view_picture import view_png
 from regionscope.errors import RegionscopeError
 from regionscope.export import export_labels, export_table, select_rows, session_dict, write_session
@@ -74,27 +73,20 @@ def file_stem(dataset):
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)
 
 
-def register_export_callbacks(app, annotations, dataset_of):
-    """Attach the export callbacks.
+def register(explorer):
+    """Attach the export callbacks."""
+    ids, annotations, dataset_of = explorer.ids, explorer.annotations, explorer.dataset_of
 
-    Parameters
-    ----------
-    app : dash.Dash
-    annotations : AnnotationStore
-    dataset_of : callable
-        ``dataset_of(store_data) -> Dataset``.
-    """
-
-    @app.callback(
-        Output(ID.DOWNLOAD, "data"),
-        Output(ID.NOTICE, "children", allow_duplicate=True),
-        Input(ID.EXPORT_CSV, "n_clicks"),
-        Input(ID.EXPORT_PARQUET, "n_clicks"),
-        Input(ID.EXPORT_LABELS, "n_clicks"),
-        State(ID.EXPORT_ROWS, "value"),
-        State(ID.EXPORT_CLASS, "value"),
-        State(ID.SCOPE, "data"),
-        State(ID.DATASET, "data"),
+    @explorer.callback(
+        Output(ids.DOWNLOAD, "data"),
+        Output(ids.NOTICE, "children", allow_duplicate=True),
+        Input(ids.EXPORT_CSV, "n_clicks"),
+        Input(ids.EXPORT_PARQUET, "n_clicks"),
+        Input(ids.EXPORT_LABELS, "n_clicks"),
+        State(ids.EXPORT_ROWS, "value"),
+        State(ids.EXPORT_CLASS, "value"),
+        State(ids.SCOPE, "data"),
+        State(ids.DATASET, "data"),
         prevent_initial_call=True,
     )
     def export_regions(_csv, _parquet, _labels, rows, class_name, scope, store):
@@ -106,11 +98,11 @@ def register_export_callbacks(app, annotations, dataset_of):
                 return no_update, notice(nothing_to_export(rows or "visible", class_name))
             # The file is read into the response, then its folder goes: nothing stays behind.
             with tempfile.TemporaryDirectory(prefix="regionscope-export-") as folder:
-                if ctx.triggered_id == ID.EXPORT_LABELS:
+                if ctx.triggered_id == ids.EXPORT_LABELS:
                     path = Path(folder) / f"{file_stem(dataset)}-labels.tif"
                     export_labels(dataset.labels, path, labels)
                 else:
-                    suffix = ".csv" if ctx.triggered_id == ID.EXPORT_CSV else ".parquet"
+                    suffix = ".csv" if ctx.triggered_id == ids.EXPORT_CSV else ".parquet"
                     path = Path(folder) / f"{file_stem(dataset)}-regions{suffix}"
                     table = select_rows(dataset.table, labels=labels)
                     export_table(table, path, classes=assignments)
@@ -119,21 +111,21 @@ def register_export_callbacks(app, annotations, dataset_of):
             return no_update, notice(f"Export failed: {exc}")
         return download, notice(f"Exported {len(labels)} regions to {path.name}.", error=False)
 
-    @app.callback(
-        Output(ID.DOWNLOAD, "data", allow_duplicate=True),
-        Output(ID.NOTICE, "children", allow_duplicate=True),
-        Input(ID.EXPORT_VIEW, "n_clicks"),
-        State(ID.DATASET, "data"),
-        State(ID.PLANE, "value"),
-        State(ID.CHANNEL, "value"),
-        State(ID.COLOR_BY, "value"),
-        State(ID.COLORMAP, "value"),
-        State(ID.COLOR_MIN, "value"),
-        State(ID.COLOR_MAX, "value"),
-        State(ID.OVERLAY_MODE, "value"),
-        State(ID.OPACITY, "value"),
-        State(ID.SCOPE, "data"),
-        State(ID.CLASSES, "data"),
+    @explorer.callback(
+        Output(ids.DOWNLOAD, "data", allow_duplicate=True),
+        Output(ids.NOTICE, "children", allow_duplicate=True),
+        Input(ids.EXPORT_VIEW, "n_clicks"),
+        State(ids.DATASET, "data"),
+        State(ids.PLANE, "value"),
+        State(ids.CHANNEL, "value"),
+        State(ids.COLOR_BY, "value"),
+        State(ids.COLORMAP, "value"),
+        State(ids.COLOR_MIN, "value"),
+        State(ids.COLOR_MAX, "value"),
+        State(ids.OVERLAY_MODE, "value"),
+        State(ids.OPACITY, "value"),
+        State(ids.SCOPE, "data"),
+        State(ids.CLASSES, "data"),
         prevent_initial_call=True,
     )
     def export_view(_clicks, store, plane, channel, color_by, colormap, low, high, mode, opacity, scope, classes):
@@ -162,19 +154,19 @@ def register_export_callbacks(app, annotations, dataset_of):
         name = f"{file_stem(dataset)}-view" + (f"-z{plane}" if dataset.n_planes > 1 else "") + ".png"
         return dcc.send_bytes(png, name), notice(f"Saved the view as {name}.", error=False)
 
-    @app.callback(
-        Output(ID.DOWNLOAD, "data", allow_duplicate=True),
-        Output(ID.NOTICE, "children", allow_duplicate=True),
-        Input(ID.EXPORT_SESSION, "n_clicks"),
-        State(ID.DATASET, "data"),
-        State(ID.QUERY, "value"),
-        State(ID.GRID, "filterModel"),
-        State(ID.GATES, "data"),
-        State(ID.COLOR_BY, "value"),
-        State(ID.COLORMAP, "value"),
-        State(ID.OVERLAY_MODE, "value"),
-        State(ID.OPACITY, "value"),
-        State(ID.HOVER_COLUMNS, "value"),
+    @explorer.callback(
+        Output(ids.DOWNLOAD, "data", allow_duplicate=True),
+        Output(ids.NOTICE, "children", allow_duplicate=True),
+        Input(ids.EXPORT_SESSION, "n_clicks"),
+        State(ids.DATASET, "data"),
+        State(ids.QUERY, "value"),
+        State(ids.GRID, "filterModel"),
+        State(ids.GATES, "data"),
+        State(ids.COLOR_BY, "value"),
+        State(ids.COLORMAP, "value"),
+        State(ids.OVERLAY_MODE, "value"),
+        State(ids.OPACITY, "value"),
+        State(ids.HOVER_COLUMNS, "value"),
         prevent_initial_call=True,
     )
     def export_session(_clicks, store, query, filter_model, gates, color_by, colormap, mode, opacity, hover_columns):

@@ -1,6 +1,6 @@
 """Callbacks that change what the user decided about regions: exclusions and classes.
 
-Registered from :func:`regionscope.app.callbacks.register_callbacks`. Every
+Registered by :class:`regionscope.app.explorer.Explorer` (the callback graph is drawn there). Every
 change is written to the server's :class:`~regionscope.annotations.AnnotationStore`
 at once; the browser receives the dataset's new state (``rs-excluded``,
 ``rs-classes``) and never holds the only copy. A write that fails is shown in
@@ -9,11 +9,12 @@ the page and the browser's view stays as it was.
 
 from __future__ import annotations
 
-from dash import ALL, Input, Output, State, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, no_update
 
 from regionscope.app.colors import next_class_color
 from regionscope.app.display import json_labels, label_value
-from regionscope.app.ids import ID
+from regionscope.app.notices import notice
+from regionscope.app.stores import Classes, Excluded
 from regionscope.annotations import AnnotationError
 from regionscope.errors import RegionscopeError
 
@@ -53,22 +54,22 @@ def selected_labels(selected):
     return labels
 
 
-def excluded_state(annotations, dataset):
+def excluded_state(annotations, dataset) -> Excluded:
     """The ``rs-excluded`` store's content for a dataset."""
-    return {"dataset": dataset.id, "labels": json_labels(annotations.excluded(dataset.id))}
+    return Excluded(dataset=dataset.id, labels=json_labels(annotations.excluded(dataset.id)))
 
 
-def classes_state(annotations, dataset):
+def classes_state(annotations, dataset) -> Classes:
     """The ``rs-classes`` store's content for a dataset (assignment keys are strings, as in JSON)."""
     assignments = annotations.assignments(dataset.id)
     classes = annotations.classes(dataset.id)
-    return {
-        "dataset": dataset.id,
-        "classes": classes,
-        "next_color": next_class_color(classes),
-        "assignments": {str(label): name for label, name in assignments.items()},
-        "revision": annotations.revision(dataset.id),
-    }
+    return Classes(
+        dataset=dataset.id,
+        classes=classes,
+        next_color=next_class_color(classes),
+        assignments={str(label): name for label, name in assignments.items()},
+        revision=annotations.revision(dataset.id),
+    )
 
 
 def class_for_key(classes_store, key):
@@ -77,37 +78,25 @@ def class_for_key(classes_store, key):
     return classes[key - 1]["name"] if 1 <= key <= len(classes) else None
 
 
-def notice(message, *, error=True):
-    """A message for the page header."""
-    return html.Span(message, className="rs-error" if error else "rs-info")
+def register(explorer):
+    """Attach the exclusion and class callbacks."""
+    ids, annotations, dataset_of = explorer.ids, explorer.annotations, explorer.dataset_of
 
-
-def register_annotation_callbacks(app, annotations, dataset_of):
-    """Attach the exclusion and class callbacks.
-
-    Parameters
-    ----------
-    app : dash.Dash
-    annotations : AnnotationStore
-    dataset_of : callable
-        ``dataset_of(store_data) -> Dataset`` for the ``rs-dataset`` store.
-    """
-
-    @app.callback(
-        Output(ID.EXCLUDED, "data", allow_duplicate=True),
-        Output(ID.NOTICE, "children", allow_duplicate=True),
-        Output(ID.GRID, "selectedRows", allow_duplicate=True),
-        Input(ID.EXCLUDE, "n_clicks"),
-        Input(ID.RESTORE, "n_clicks"),
-        State(ID.GRID, "selectedRows"),
-        State(ID.DATASET, "data"),
+    @explorer.callback(
+        Output(ids.EXCLUDED, "data", allow_duplicate=True),
+        Output(ids.NOTICE, "children", allow_duplicate=True),
+        Output(ids.GRID, "selectedRows", allow_duplicate=True),
+        Input(ids.EXCLUDE, "n_clicks"),
+        Input(ids.RESTORE, "n_clicks"),
+        State(ids.GRID, "selectedRows"),
+        State(ids.DATASET, "data"),
         prevent_initial_call=True,
     )
     def change_exclusions(_exclude, _restore, selected, store):
         dataset = dataset_of(store)
         selection = no_update
         try:
-            if ctx.triggered_id == ID.RESTORE:
+            if ctx.triggered_id == ids.RESTORE:
                 annotations.restore_all(dataset.id)
                 message = "All regions restored."
             else:
@@ -121,15 +110,15 @@ def register_annotation_callbacks(app, annotations, dataset_of):
             return no_update, notice(str(exc)), no_update
         return excluded_state(annotations, dataset), notice(message, error=False), selection
 
-    @app.callback(
-        Output(ID.CLASSES, "data", allow_duplicate=True),
-        Output(ID.CLASS_NAME, "value"),
-        Output(ID.NOTICE, "children", allow_duplicate=True),
-        Input(ID.CLASS_ADD, "n_clicks"),
-        Input(ID.CLASS_NAME, "n_submit"),
-        State(ID.CLASS_NAME, "value"),
-        State(ID.CLASS_COLOR, "value"),
-        State(ID.DATASET, "data"),
+    @explorer.callback(
+        Output(ids.CLASSES, "data", allow_duplicate=True),
+        Output(ids.CLASS_NAME, "value"),
+        Output(ids.NOTICE, "children", allow_duplicate=True),
+        Input(ids.CLASS_ADD, "n_clicks"),
+        Input(ids.CLASS_NAME, "n_submit"),
+        State(ids.CLASS_NAME, "value"),
+        State(ids.CLASS_COLOR, "value"),
+        State(ids.DATASET, "data"),
         prevent_initial_call=True,
     )
     def add_class(_clicks, _submit, name, color, store):
@@ -140,15 +129,15 @@ def register_annotation_callbacks(app, annotations, dataset_of):
             return no_update, no_update, notice(str(exc))
         return classes_state(annotations, dataset), "", notice(f"Class '{(name or '').strip()}' added.", error=False)
 
-    @app.callback(
-        Output(ID.CLASSES, "data", allow_duplicate=True),
-        Output(ID.NOTICE, "children", allow_duplicate=True),
-        Input({"type": ID.CLASS_ASSIGN, "index": ALL}, "n_clicks"),
-        Input(ID.CLASS_KEY, "data"),
-        Input(ID.CLASS_CLEAR, "n_clicks"),
-        State(ID.GRID, "selectedRows"),
-        State(ID.CLASSES, "data"),
-        State(ID.DATASET, "data"),
+    @explorer.callback(
+        Output(ids.CLASSES, "data", allow_duplicate=True),
+        Output(ids.NOTICE, "children", allow_duplicate=True),
+        Input({"type": ids.CLASS_ASSIGN, "index": ALL}, "n_clicks"),
+        Input(ids.CLASS_KEY, "data"),
+        Input(ids.CLASS_CLEAR, "n_clicks"),
+        State(ids.GRID, "selectedRows"),
+        State(ids.CLASSES, "data"),
+        State(ids.DATASET, "data"),
         prevent_initial_call=True,
     )
     def assign_class(_buttons, key, clear_clicks, selected, classes_store, store):
@@ -157,11 +146,11 @@ def register_annotation_callbacks(app, annotations, dataset_of):
             if not any(item.get("value") for item in ctx.triggered):
                 return no_update, no_update  # buttons (re)drawn, not clicked
             name = trigger["index"]
-        elif trigger == ID.CLASS_KEY:
+        elif trigger == ids.CLASS_KEY:
             name = class_for_key(classes_store, int((key or {}).get("key", 0)))
             if name is None:
                 return no_update, no_update
-        elif trigger == ID.CLASS_CLEAR and clear_clicks:
+        elif trigger == ids.CLASS_CLEAR and clear_clicks:
             name = None
         else:
             # The class buttons were redrawn with none left (another dataset):

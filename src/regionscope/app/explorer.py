@@ -1,0 +1,174 @@
+"""The explorer: a Dash component group that builds its page and registers its callbacks.
+
+Modelled on dash-slicer: an :class:`Explorer` is made for a Dash app, builds
+its components (:meth:`Explorer.layout`) with ids scoped to the instance
+(:class:`~regionscope.app.ids.ExplorerIds`), and registers its callbacks,
+grouped by feature, in ``*_callbacks.py``. Two explorers can live in one app
+(give them different names); one can be embedded in any Dash app.
+
+Developer notes: the callback graph
+-----------------------------------
+State lives in the browser: the dataset id (``rs-dataset``, sessionStorage),
+the focused region (``rs-focus``), the query's matching labels
+(``rs-query-result``) and the kept gates (``rs-gates``, localStorage, per
+dataset). Exclusions and classes live on the server, in the
+:class:`~regionscope.annotations.AnnotationStore` (SQLite), and reach the page
+as ``rs-excluded`` and ``rs-classes``. The server only looks datasets up by id
+in the app's :class:`~regionscope.app.registry.DatasetRegistry` (per user when
+a login is required); no callback mutates shared state. Each store's payload is
+declared in :mod:`regionscope.app.stores`. Ids below are written without the
+explorer's prefix.
+
+Server callbacks (Python)::
+
+    view_callbacks
+      rs-dataset ──> show_dataset ──> rs-skeleton, grid rows/columns, control options and values,
+                                      plane/channel choices (which trigger show_plane), rs-excluded, rs-classes
+      rs-dataset, plane, channel ──> show_plane ──> rs-picture (the image), rs-label-map
+      graph relayout ──> show_detail ──> rs-detail (full-resolution window of a strided plane)
+      colour-by, colormap, range, rs-classes ──> color_regions ──> rs-overlay-colors (+ colour bar)
+    query_callbacks
+      query box ──> run_query ──> rs-query-result, query error text
+    focus_callbacks
+      rs-focus, plane ──> outline_focus ──> rs-highlight (outline, + zoom on row click)
+      rs-focus ──> jump_to_plane ──> plane (3D: the slice through the centroid)
+    data_callbacks
+      uploads, "Segment image", "open the default dataset" ──> rs-dataset (or a notice; the dataset stays)
+    annotation_callbacks
+      Exclude / Restore ──> rs-excluded;  Add class, class buttons, keys 1-9, "no class" ──> rs-classes
+    export_callbacks
+      export buttons ──> download (files made in a temporary folder that is deleted at once)
+
+Clientside callbacks (``assets/regionscope.js``; :mod:`clientside_callbacks`),
+where the browser is faster than a round trip. Each also takes
+``rs-explorer`` (its prefix), so that the page's scripts know which explorer
+they serve::
+
+    rs-label-map, rs-overlay-colors, grid virtualRowData + selectedRows, mode ──> rs-overlay (drawn here)
+    rs-skeleton, rs-picture, rs-overlay-colors, rs-overlay, rs-highlight, opacity, rs-detail
+        ──> composeFigure ──> the figure (its only writer)
+    hoverData (+ rs-label-map, rs-overlay) ──> hover strip + grid row highlight/scroll
+    clickData (+ rs-label-map, rs-overlay) ──> rs-focus, grid selectedRows/scrollTo;  cellClicked ──> rs-focus
+    rs-query-result, rs-excluded, rs-gates ──> grid external filter ──> virtualRowData ──> overlay, count,
+        feature plot, rs-scope (what an export of "shown"/"selected" means)
+
+Why one writer of the figure: Dash 4 applies a ``Patch`` to the value it sees
+when the callback *returns*, so two callbacks patching one figure at about the
+same time can undo each other (seen: the overlay vanishing at page load).
+Stores that each hold one part, composed by one synchronous function, cannot
+race. The image is sent only by show_plane; overlay, colours, highlight and
+zoom changes never resend it.
+"""
+
+from __future__ import annotations
+
+from dash import ClientsideFunction, State
+
+from regionscope.app.ids import ExplorerIds
+from regionscope.app.layout import build_layout
+from regionscope.app.notices import error_reporter
+from regionscope.app.security import current_user
+from regionscope.app.view_cache import SmallCache
+from regionscope.errors import RegionscopeError
+
+
+class Explorer:
+    """An image, its regions' table and feature plot, linked; placed in a Dash app.
+
+    Parameters
+    ----------
+    app : dash.Dash
+        The app whose callbacks this explorer registers (its layout is yours to
+        place: ``app.layout = explorer.layout`` or inside your own page).
+    registry : DatasetRegistry
+        Where the datasets are (shared by every explorer of the app).
+    default_dataset_id : str
+        Opened for a browser that has no dataset id yet (an unknown id is never
+        replaced by it: the page says the dataset is gone).
+    upload_folder : UploadFolder
+        Where uploaded files are saved.
+    annotations : AnnotationStore or UserAnnotations
+        Where exclusions and classes are saved (per user with authentication).
+    session : dict or None
+        A session (:func:`regionscope.export.read_session`) whose filters and
+        view settings the page opens with.
+    name : str
+        Prefix of this explorer's component ids: ``""`` for the default
+        explorer (ids ``rs-grid``, ...), any other short name for a second one
+        in the same app (``"left"``: ``left-rs-grid``).
+
+    Examples
+    --------
+    >>> app = dash.Dash(__name__)                                        # doctest: +SKIP
+    >>> left = Explorer(app, registry, default_dataset_id=a.id, upload_folder=uploads,
+    ...                 annotations=store, name="left")                  # doctest: +SKIP
+    >>> right = Explorer(app, registry, default_dataset_id=b.id, upload_folder=uploads,
+    ...                  annotations=store, name="right")                # doctest: +SKIP
+    >>> app.layout = lambda: html.Div([left.layout(), right.layout()])  # doctest: +SKIP
+    """
+
+    def __init__(self, app, registry, *, default_dataset_id, upload_folder, annotations, session=None, name=""):
+        from regionscope.app import (
+            annotation_callbacks,
+            clientside_callbacks,
+            data_callbacks,
+            export_callbacks,
+            focus_callbacks,
+            query_callbacks,
+            view_callbacks,
+        )
+
+        self.app = app
+        self.registry = registry
+        self.default_dataset_id = default_dataset_id
+        self.upload_folder = upload_folder
+        self.annotations = annotations
+        self.session = session
+        self.ids = ExplorerIds(name)
+        self.report_error = error_reporter(self.ids)
+        # Derived pixels of immutable datasets, keyed by dataset id: caches, not state.
+        self.pictures = SmallCache(size=16)
+        self.limits = SmallCache(size=16)
+        self.full_planes = SmallCache(size=2)
+        for feature in (
+            view_callbacks,
+            query_callbacks,
+            focus_callbacks,
+            data_callbacks,
+            annotation_callbacks,
+            export_callbacks,
+            clientside_callbacks,
+        ):
+            feature.register(self)
+
+    def layout(self):
+        """The explorer's components, opening the default dataset (a new tree at every call)."""
+        return build_layout(self.default_dataset_id, self.session, self.ids)
+
+    def callback(self, *dependencies, **options):
+        """``app.callback`` for this explorer: its errors are said in its own header."""
+        options.setdefault("on_error", self.report_error)
+        return self.app.callback(*dependencies, **options)
+
+    def clientside(self, function_name, *dependencies, **options):
+        """Register ``window.dash_clientside.regionscope[function_name]``; it gets ``rs-explorer`` last."""
+        self.app.clientside_callback(
+            ClientsideFunction(namespace="regionscope", function_name=function_name),
+            *dependencies,
+            State(self.ids.EXPLORER, "data"),
+            **options,
+        )
+
+    def dataset_of(self, store):
+        """The tab's dataset; DatasetGoneError for an id this server does not hold for this user.
+
+        Raising is the point: a stale or crafted id must never fall back to
+        another dataset (reads would show it, writes would land in it). The
+        explorer's error handler puts the message in its header.
+        """
+        if store is not None and not isinstance(store, dict):
+            raise RegionscopeError("the page sent a malformed dataset reference; reload the page")
+        wanted = (store or {}).get("id") or self.default_dataset_id
+        if not isinstance(wanted, str):
+            raise RegionscopeError("the page sent a malformed dataset reference; reload the page")
+        return self.registry.get(wanted, current_user())
