@@ -333,7 +333,7 @@ class _Plan:
             if self.multichannel:
                 n = image.shape[-1]
                 if channel_names is None:
-                    channel_names = ["red", "green", "blue", "alpha"][:n] if image.dtype == np.uint8 and n in (3, 4) else default_channel_names(n)
+                    channel_names = default_channel_names(n, image.dtype)
                 if len(channel_names) != n:
                     raise ChunkedMeasurementError(f"{len(channel_names)} channel names given for an image with {n} channels")
                 channel_names = list(channel_names)

@@ -19,6 +19,8 @@ import numpy as np
 from scipy import ndimage as ndi
 from skimage.measure import find_contours
 
+from regionscope import relabel
+
 
 @dataclass(frozen=True, eq=False, repr=False)
 class RegionContours(Mapping):
@@ -123,7 +125,7 @@ def _labels_text(labels, limit=8):
 
 
 #: Largest label value handled without renumbering (see ``_planar_contours``).
-SPARSE_LABEL_LIMIT = 1_000_000
+SPARSE_LABEL_LIMIT = relabel.SPARSE_LABEL_LIMIT
 
 
 def _crop_rings(mask):
@@ -134,14 +136,9 @@ def _crop_rings(mask):
 
 def _planar_contours(labels):
     """(label, ring) pairs of a 2D label image, region by region."""
-    values = None
-    if labels.max() > SPARSE_LABEL_LIMIT:
-        # find_objects makes a list as long as the largest label: renumber
-        # huge label values (e.g. 10**9) first and map back.
-        values, inverse = np.unique(labels, return_inverse=True)
-        if values[0] != 0:
-            values, inverse = np.concatenate([[0], values]), inverse + 1
-        labels = inverse.reshape(labels.shape)
+    # find_objects makes a list as long as the largest label: renumber huge
+    # label values (e.g. 10**9) first and map back.
+    labels, values = relabel.compact_labels(labels, SPARSE_LABEL_LIMIT)
     objects = ndi.find_objects(labels)
     for index, box in enumerate(objects):
         if box is None:

@@ -72,6 +72,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from regionscope.relabel import relabel_with_values
+
 __all__ = ["SUPPORTED_PROPERTIES", "fast_regionprops_table"]
 
 #: Property names :func:`fast_regionprops_table` computes (current
@@ -310,8 +312,9 @@ class _Runs:
             lookup[label_values] = np.arange(1, label_values.size + 1, dtype=np.int32)
             fg_region = lookup[fg_values]
         else:
-            label_values, inverse = np.unique(fg_values, return_inverse=True)
-            fg_region = (inverse + 1).astype(np.int32)
+            relabelled, values = relabel_with_values(fg_values)  # fg_values > 0: values[0] is the added 0
+            label_values = values[1:]
+            fg_region = relabelled.astype(np.int32)
         self.label_values = label_values
         self.n_regions = label_values.size
         region = np.zeros(start.size, dtype=np.int32)

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from skimage import measure as skmeasure
 
+from regionscope import relabel
 from regionscope.errors import MeasurementError
 from regionscope.fast_measure import fast_regionprops_table
 from regionscope.io import default_channel_names
@@ -219,32 +220,18 @@ def rename_channel_columns(columns, channel_names):
     return renamed
 
 
-#: Largest label value measured without renumbering (see :func:`_compact_labels`).
-SPARSE_LABEL_LIMIT = 1_000_000
+#: Largest label value measured without renumbering (see :func:`regionscope.relabel.compact_labels`).
+SPARSE_LABEL_LIMIT = relabel.SPARSE_LABEL_LIMIT
 
 
 def _compact_labels(labels):
     """Renumber huge label values so that scikit-image can measure them.
 
     ``regionprops`` indexes regions with :func:`scipy.ndimage.find_objects`,
-    which makes a list as long as the largest label: a single region labelled
-    ``10**9`` would need gigabytes. Above :data:`SPARSE_LABEL_LIMIT` the labels
-    are renumbered 1..N and the original values are returned for mapping back.
-
-    Returns
-    -------
-    labels : ndarray
-        ``labels`` itself, or the renumbered labels.
-    values : ndarray or None
-        ``values[k]`` is the original value of renumbered label ``k``; None
-        when nothing was renumbered.
+    which makes a list as long as the largest label; see
+    :func:`regionscope.relabel.compact_labels`.
     """
-    if labels.size == 0 or labels.max() <= SPARSE_LABEL_LIMIT:
-        return labels, None
-    values, inverse = np.unique(labels, return_inverse=True)
-    if values[0] != 0:
-        values, inverse = np.concatenate([[0], values]).astype(values.dtype), inverse + 1
-    return inverse.reshape(labels.shape), values
+    return relabel.compact_labels(labels, SPARSE_LABEL_LIMIT)
 
 
 def _beyond_int64(column):

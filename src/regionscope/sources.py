@@ -111,10 +111,9 @@ class ImageSource:
         n_channels = self.levels[0][-1] if self.axes.endswith("C") else 1
         if self.axes.endswith("C"):
             if channel_names is None or len(channel_names) != n_channels or len(set(channel_names)) != n_channels:
-                from regionscope.measurement import default_channel_names
+                from regionscope.io import default_channel_names
 
-                rgb = self.dtype == np.uint8 and n_channels in (3, 4)
-                channel_names = ("red", "green", "blue", "alpha")[:n_channels] if rgb else default_channel_names(n_channels)
+                channel_names = default_channel_names(n_channels, self.dtype)
             self.channel_names = tuple(str(n) for n in channel_names)
         else:
             self.channel_names = None
