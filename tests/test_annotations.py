@@ -625,7 +625,7 @@ def test_write_error_advice_comes_from_the_error_code(tmp_path):
     import errno
     import sqlite3
 
-    from regionscope.annotations import _advice
+    from regionscope.annotations.errors import _advice
 
     not_a_database = tmp_path / "notes.sqlite3"
     not_a_database.write_bytes(b"this is not SQLite" * 100)

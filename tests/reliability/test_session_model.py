@@ -3,7 +3,7 @@
 ``read_session`` accepted a class colour ``"red"`` that
 ``AnnotationStore.restore_snapshot`` then refused at server start. The
 classes, assignments and exclusions of a session are now validated by one
-function, :func:`regionscope.annotations.normalise_snapshot`, which both use:
+function, :func:`regionscope.annotations.normalize_snapshot`, which both use:
 whatever ``read_session`` returns, ``restore_snapshot`` accepts.
 """
 
@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from regionscope.annotations import AnnotationError, AnnotationStore, normalise_snapshot
+from regionscope.annotations import AnnotationError, AnnotationStore, normalize_snapshot
 from regionscope.errors import InputFileError
 from regionscope.export import read_session, session_dict
 
@@ -61,7 +61,7 @@ def test_what_read_session_returns_restore_snapshot_accepts(tmp_path):
     store = AnnotationStore(tmp_path / "ws")
     store.restore_snapshot("abc", read)
     assert store.snapshot("abc") == {key: read[key] for key in ("classes", "assignments", "excluded")}
-    assert normalise_snapshot(store.snapshot("abc")) == store.snapshot("abc")
+    assert normalize_snapshot(store.snapshot("abc")) == store.snapshot("abc")
 
 
 def test_session_dict_uses_the_same_validator():
