@@ -591,9 +591,19 @@ def test_default_workspace_honours_regionscope_workspace(monkeypatch, tmp_path):
     assert default_workspace() == tmp_path / "mine"
 
 
+def _pretend_platform(monkeypatch, platform, dirs_class):
+    """Run default_workspace as on ``platform``: platformdirs picks its class when it is imported."""
+    import platformdirs
+
+    monkeypatch.setattr(sys, "platform", platform)
+    monkeypatch.setattr(platformdirs, "PlatformDirs", dirs_class)
+
+
 def test_default_workspace_honours_xdg_data_home(monkeypatch, tmp_path):
+    from platformdirs.unix import Unix
+
     monkeypatch.delenv("REGIONSCOPE_WORKSPACE", raising=False)
-    monkeypatch.setattr(sys, "platform", "linux")
+    _pretend_platform(monkeypatch, "linux", Unix)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert default_workspace() == tmp_path / "xdg" / "regionscope"
     monkeypatch.setenv("XDG_DATA_HOME", "relative/ignored")
@@ -604,11 +614,19 @@ def test_default_workspace_honours_xdg_data_home(monkeypatch, tmp_path):
 
 
 def test_default_workspace_on_macos_and_windows(monkeypatch, tmp_path):
+    import platformdirs.windows
+    from platformdirs.macos import MacOS
+    from platformdirs.windows import Windows
+
     monkeypatch.delenv("REGIONSCOPE_WORKSPACE", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)  # recent platformdirs honour it on macOS too
     monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setattr(sys, "platform", "darwin")
+    _pretend_platform(monkeypatch, "darwin", MacOS)
     assert default_workspace() == tmp_path / "Library" / "Application Support" / "regionscope"
-    monkeypatch.setattr(sys, "platform", "win32")
+    _pretend_platform(monkeypatch, "win32", Windows)
+    # On Windows platformdirs asks the shell for the folder; elsewhere it takes the
+    # folder from the environment, as platformdirs does on a Windows without ctypes.
+    monkeypatch.setattr(platformdirs.windows, "get_win_folder", platformdirs.windows.get_win_folder_from_env_vars)
     monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "Local"))
     assert default_workspace() == tmp_path / "Local" / "regionscope"
 

@@ -26,7 +26,8 @@ One concept per module:
     :class:`AnnotationError` (bad input) and :class:`AnnotationWriteError`
     (the database failed), with advice.
 
-This package is part of the core library: it uses only the standard library.
+This package is part of the core library: it uses only the standard library
+and platformdirs.
 
 Examples
 --------

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
-__all__ = ["default_workspace"]
+import platformdirs
+
+__all__ = ["APP_NAME", "default_workspace"]
+
+#: The folder name under the platform's per-user data folder.
+APP_NAME = "regionscope"
 
 
 def default_workspace() -> Path:
@@ -16,23 +20,18 @@ def default_workspace() -> Path:
     -------
     pathlib.Path
         ``$REGIONSCOPE_WORKSPACE`` if set (and not empty); otherwise the
-        platform's per-user data folder followed by ``regionscope``:
-        ``$XDG_DATA_HOME`` (if set to an absolute path) or
-        ``~/.local/share`` on Linux and other Unix systems,
-        ``~/Library/Application Support`` on macOS and ``%LOCALAPPDATA%``
-        (or ``~/AppData/Local``) on Windows. The folder is not created.
+        platform's per-user data folder followed by ``regionscope``, as
+        :func:`platformdirs.user_data_path` finds it: ``$XDG_DATA_HOME`` (if
+        set to an absolute path) or ``~/.local/share`` on Linux and other Unix
+        systems, ``~/Library/Application Support`` on macOS (recent platformdirs
+        honour ``$XDG_DATA_HOME`` there too) and the local application data
+        folder (``%LOCALAPPDATA%``) on Windows. The folder is not created.
     """
     explicit = os.environ.get("REGIONSCOPE_WORKSPACE", "").strip()
     if explicit:
         return Path(explicit).expanduser()
-    home = Path.home()
-    if sys.platform.startswith("win"):
-        local = os.environ.get("LOCALAPPDATA", "").strip()
-        base = Path(local) if local else home / "AppData" / "Local"
-    elif sys.platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        xdg = os.environ.get("XDG_DATA_HOME", "").strip()
-        # The XDG spec says relative paths are invalid and must be ignored.
-        base = Path(xdg) if xdg and os.path.isabs(xdg) else home / ".local" / "share"
-    return base / "regionscope"
+    # platformdirs knows each platform's rules (the XDG spec's "relative paths
+    # are ignored", the Windows shell's known folders), so they are not
+    # rebuilt here. appauthor=False: on Windows the folder is
+    # %LOCALAPPDATA%\regionscope, not %LOCALAPPDATA%\regionscope\regionscope.
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
