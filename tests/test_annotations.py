@@ -419,7 +419,7 @@ def test_invalid_colors(store, color):
         store.define_class(A, "nucleus", color)
 
 
-@pytest.mark.parametrize("labels", [[0], [-3], [1.5], ["7"], [True], "12", None, [2**63]])
+@pytest.mark.parametrize("labels", [[0], [-3], [1.5], ["7"], [True], "12", None, [2**64]])
 def test_invalid_labels(store, labels):
     store.define_class(A, "nucleus", "#1f77b4")
     with pytest.raises(AnnotationError, match="label"):
@@ -547,6 +547,74 @@ def test_newer_schema_is_refused(tmp_path):
     conn.close()
     with pytest.raises(AnnotationWriteError, match="newer regionscope"):
         AnnotationStore(tmp_path)
+
+
+# The layout of schema version 1 (regionscope before uint64 labels), as it was written.
+V1_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS classes (
+        dataset TEXT NOT NULL,
+        name TEXT NOT NULL,
+        color TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (dataset, name)
+    )""",
+    """CREATE TABLE IF NOT EXISTS assignments (
+        dataset TEXT NOT NULL,
+        label INTEGER NOT NULL,
+        class TEXT NOT NULL,
+        PRIMARY KEY (dataset, label)
+    )""",
+    "CREATE INDEX IF NOT EXISTS assignments_by_class ON assignments (dataset, class)",
+    """CREATE TABLE IF NOT EXISTS exclusions (
+        dataset TEXT NOT NULL,
+        label INTEGER NOT NULL,
+        PRIMARY KEY (dataset, label)
+    )""",
+    """CREATE TABLE IF NOT EXISTS revisions (
+        dataset TEXT NOT NULL PRIMARY KEY,
+        revision INTEGER NOT NULL
+    )""",
+)
+
+
+def test_a_version_1_database_keeps_its_annotations(tmp_path):
+    path = tmp_path / DATABASE_NAME
+    conn = sqlite3.connect(path)
+    for statement in V1_SCHEMA:
+        conn.execute(statement)
+    conn.executemany(
+        "INSERT INTO classes VALUES (?, ?, ?, ?)",
+        [(A, "nucleus", "#1f77b4", 0), (A, "debris", "#ff0000", 1), (B, "other", "#000000", 0)],
+    )
+    conn.executemany(
+        "INSERT INTO assignments VALUES (?, ?, ?)",
+        [(A, 12, "nucleus"), (A, 2**63 - 1, "debris"), (A, 3, "nucleus"), (B, 1, "other")],
+    )
+    conn.executemany("INSERT INTO exclusions VALUES (?, ?)", [(A, 2**63 - 1), (A, 5)])
+    conn.executemany("INSERT INTO revisions VALUES (?, ?)", [(A, 7), (B, 2)])
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+
+    with AnnotationStore(tmp_path) as store:
+        assert store.classes(A) == [
+            {"name": "nucleus", "color": "#1f77b4"},
+            {"name": "debris", "color": "#ff0000"},
+        ]
+        assert store.assignments(A) == {3: "nucleus", 12: "nucleus", 2**63 - 1: "debris"}
+        assert list(store.assignments(A)) == [3, 12, 2**63 - 1]
+        assert store.excluded(A) == [5, 2**63 - 1]
+        assert store.revision(A) == 7
+        assert store.snapshot(B) == {"classes": [{"name": "other", "color": "#000000"}], "assignments": {"1": "other"}, "excluded": []}
+        # What version 1 could not hold, beside what it held.
+        assert store.exclude(A, [2**64 - 1, 2**63]) == 8
+        assert store.excluded(A) == [5, 2**63 - 1, 2**63, 2**64 - 1]
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    conn.close()
+    with AnnotationStore(tmp_path) as again:  # opening a migrated file changes nothing
+        assert again.excluded(A) == [5, 2**63 - 1, 2**63, 2**64 - 1]
+        assert again.revision(A) == 8
 
 
 def test_closed_store_says_so(tmp_path):

@@ -28,8 +28,8 @@ BAD_ANNOTATIONS = [
     ({"classes": [{"name": "x" * 41, "color": "#ff0000"}]}, "41 characters"),
     ({"classes": [{"name": "bad\nname", "color": "#ff0000"}]}, "control character"),
     ({"classes": [{"name": "a", "color": "#ff0000"}, {"name": " a ", "color": "#00ff00"}]}, "named 'a'"),
-    ({"excluded": [2**63]}, "'excluded'"),
-    ({"assignments": {str(2**63): "a"}, "classes": [{"name": "a", "color": "#ff0000"}]}, "'assignments'"),
+    ({"excluded": [2**64]}, "'excluded'"),
+    ({"assignments": {str(2**64): "a"}, "classes": [{"name": "a", "color": "#ff0000"}]}, "'assignments'"),
 ]
 
 
@@ -62,6 +62,24 @@ def test_what_read_session_returns_restore_snapshot_accepts(tmp_path):
     store.restore_snapshot("abc", read)
     assert store.snapshot("abc") == {key: read[key] for key in ("classes", "assignments", "excluded")}
     assert normalize_snapshot(store.snapshot("abc")) == store.snapshot("abc")
+
+
+def test_sessions_keep_uint64_labels_exactly(tmp_path):
+    session = session_dict(
+        dataset_id="abc",
+        classes=[{"name": "a", "color": "#ff0000"}],
+        assignments={2**63: "a", str(2**64 - 1): "a", 2**53 + 1: "a"},
+        excluded=[2**64 - 1, 2**63],
+    )
+    assert session["assignments"] == {str(2**53 + 1): "a", str(2**63): "a", str(2**64 - 1): "a"}
+    path = tmp_path / "session.json"
+    path.write_text(json.dumps(session), encoding="utf-8")
+    read = read_session(path)
+    assert read["excluded"] == [2**63, 2**64 - 1]
+    store = AnnotationStore(tmp_path / "ws")
+    store.restore_snapshot("abc", read)
+    assert store.excluded("abc") == [2**63, 2**64 - 1]
+    assert store.assignments("abc") == {2**53 + 1: "a", 2**63: "a", 2**64 - 1: "a"}
 
 
 def test_session_dict_uses_the_same_validator():

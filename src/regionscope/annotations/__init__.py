@@ -6,7 +6,7 @@ excluded labels. It lives in one SQLite file, ``annotations.sqlite3``, in the
 user's workspace (see :func:`default_workspace`), and every change is committed
 before the method that makes it returns: annotations survive page reloads,
 server restarts, several browser tabs and several server processes on the same
-workspace.
+workspace. Labels are those of uint64 label images: 1 to 2**64 - 1.
 
 Everything is keyed by the dataset's content hash (``Dataset.id``), so two
 datasets never see each other's annotations, and the same image and labels

@@ -3,7 +3,8 @@
 The database lives in the workspace (:func:`default_workspace
 <regionscope.annotations.workspace.default_workspace>`) as
 ``annotations.sqlite3``; its layout is versioned by ``PRAGMA user_version``
-(:data:`SCHEMA_VERSION`). Standard library only.
+(:data:`SCHEMA_VERSION`) and older layouts are upgraded when a store opens
+them. Standard library only.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ __all__ = ["DATABASE_NAME", "SCHEMA_VERSION", "AnnotationStore"]
 DATABASE_NAME = "annotations.sqlite3"
 
 #: Version of the database layout, stored as ``PRAGMA user_version``.
-SCHEMA_VERSION = 1
+#: 1: labels 1 to 2**63 - 1 stored as themselves.
+#: 2: labels 1 to 2**64 - 1 (uint64 label images), stored as signed 64-bit
+#: two's complement (see :func:`_to_sql`).
+SCHEMA_VERSION = 2
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS classes (
@@ -60,6 +64,43 @@ _SCHEMA = (
         revision INTEGER NOT NULL
     )""",
 )
+
+#: The statements that take a database from version ``n`` to ``n + 1``.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # 1 -> 2: labels may be 2**63 to 2**64 - 1, stored as negative numbers
+    # (_to_sql). Every label a version-1 database holds (1 to 2**63 - 1) is
+    # stored as itself in both layouts, so no row changes: the version bump is
+    # what matters. A regionscope that knows only version 1 then refuses the
+    # file ("written by a newer regionscope") instead of showing labels of
+    # 2**63 and above as negative numbers.
+    1: (),
+}
+
+# --- labels in SQLite ------------------------------------------------------------
+#
+# SQLite's INTEGER is signed 64-bit; labels are unsigned 64-bit. A label is
+# stored as the signed integer with the same 64 bits (two's complement, as
+# numpy's uint64 -> int64 view): labels below 2**63 -- nearly every label
+# image -- as themselves, 2**63 to 2**64 - 1 as -2**63 to -1. Chosen over
+# (a) label - 2**63, which would rewrite every stored row and make every
+# value in the file unreadable to a person or another SQL tool, and (b) TEXT,
+# which needs zero-padding to sort, takes more room in the primary keys and
+# also converts every row. The price: unsigned order is "label < 0, label"
+# (the non-negative values first, then the negative ones, each ascending).
+
+_TWO_64 = 2**64
+_UNSIGNED_ORDER = "label < 0, label"
+
+
+def _to_sql(label: int) -> int:
+    """The signed 64-bit integer stored for a label from 1 to 2**64 - 1."""
+    return label - _TWO_64 if label >= 2**63 else label
+
+
+def _from_sql(value: int) -> int:
+    """The label a stored signed 64-bit integer stands for."""
+    return value + _TWO_64 if value < 0 else value
+
 
 # --- the store -----------------------------------------------------------------
 
@@ -149,7 +190,7 @@ class AnnotationStore:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             if version < SCHEMA_VERSION:
-                self._create_schema()
+                self._upgrade_schema()
         except AnnotationWriteError:
             self.close()
             raise
@@ -159,14 +200,21 @@ class AnnotationStore:
                 self.path, "open the annotation database", exc, consequence=UNUSABLE
             ) from exc
 
-    def _create_schema(self):
+    def _upgrade_schema(self):
+        """Create the tables (a new file) or migrate an older layout, in one transaction."""
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            # Another process may have created it while we waited for the lock.
-            if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            # Another process may have created or migrated it while we waited for the lock.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
                 for statement in _SCHEMA:
                     conn.execute(statement)
+            else:
+                for step in range(version, SCHEMA_VERSION):
+                    for statement in _MIGRATIONS[step]:
+                        conn.execute(statement)
+            if version < SCHEMA_VERSION:
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
@@ -382,7 +430,8 @@ class AnnotationStore:
         ----------
         dataset : str or Dataset
         labels : iterable of int (or one int)
-            Region labels (positive). Any number, in one transaction.
+            Region labels, 1 to 2**64 - 1 (uint64 label images). Any number,
+            in one transaction.
         name : str or None
             A class defined for the dataset; ``None`` clears the class of
             ``labels``.
@@ -398,7 +447,7 @@ class AnnotationStore:
         Raises
         ------
         AnnotationError
-            If a label is not a positive integer, not in ``known_labels``,
+            If a label is not an integer from 1 to 2**64 - 1, not in ``known_labels``,
             or the class is not defined.
         AnnotationWriteError
             If the change could not be saved.
@@ -411,7 +460,7 @@ class AnnotationStore:
             if name is None:
                 conn.executemany(
                     "DELETE FROM assignments WHERE dataset = ? AND label = ?",
-                    ((key, label) for label in labels),
+                    ((key, _to_sql(label)) for label in labels),
                 )
                 return
             _require_class(conn, key, name)
@@ -419,7 +468,7 @@ class AnnotationStore:
                 "INSERT INTO assignments (dataset, label, class) VALUES (?, ?, ?) "
                 "ON CONFLICT (dataset, label) DO UPDATE SET class = excluded.class "
                 "WHERE class != excluded.class",
-                ((key, label, name) for label in labels),
+                ((key, _to_sql(label), name) for label in labels),
             )
 
         return self._write(dataset, change)
@@ -461,7 +510,7 @@ class AnnotationStore:
         def change(conn, key):
             conn.executemany(
                 "INSERT OR IGNORE INTO exclusions (dataset, label) VALUES (?, ?)",
-                ((key, label) for label in labels),
+                ((key, _to_sql(label)) for label in labels),
             )
 
         return self._write(dataset, change)
@@ -487,7 +536,7 @@ class AnnotationStore:
         def change(conn, key):
             conn.executemany(
                 "DELETE FROM exclusions WHERE dataset = ? AND label = ?",
-                ((key, label) for label in labels),
+                ((key, _to_sql(label)) for label in labels),
             )
 
         return self._write(dataset, change)
@@ -584,11 +633,11 @@ class AnnotationStore:
             )
             conn.executemany(
                 "INSERT INTO assignments (dataset, label, class) VALUES (?, ?, ?)",
-                ((key, label, name) for label, name in assignments.items()),
+                ((key, _to_sql(label), name) for label, name in assignments.items()),
             )
             conn.executemany(
                 "INSERT INTO exclusions (dataset, label) VALUES (?, ?)",
-                ((key, label) for label in excluded),
+                ((key, _to_sql(label)) for label in excluded),
             )
 
         return self._write(dataset, change)
@@ -606,16 +655,16 @@ def _classes(conn, key):
 
 def _assignments(conn, key):
     rows = conn.execute(
-        "SELECT label, class FROM assignments WHERE dataset = ? ORDER BY label", (key,)
+        f"SELECT label, class FROM assignments WHERE dataset = ? ORDER BY {_UNSIGNED_ORDER}", (key,)
     )
-    return dict(rows.fetchall())
+    return {_from_sql(label): name for label, name in rows}
 
 
 def _excluded(conn, key):
     rows = conn.execute(
-        "SELECT label FROM exclusions WHERE dataset = ? ORDER BY label", (key,)
+        f"SELECT label FROM exclusions WHERE dataset = ? ORDER BY {_UNSIGNED_ORDER}", (key,)
     )
-    return [label for (label,) in rows]
+    return [_from_sql(label) for (label,) in rows]
 
 
 def _revision(conn, key):

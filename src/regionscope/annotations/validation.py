@@ -38,11 +38,11 @@ __all__ = [
 #: Longest class name, in characters (after stripping surrounding blanks).
 MAX_CLASS_NAME = 40
 
-#: Largest label the store accepts (SQLite INTEGER is 64-bit signed).
-MAX_LABEL = 2**63 - 1
+#: Largest label the store accepts: label images may be uint64.
+MAX_LABEL = 2**64 - 1
 
 #: The labels a region can have, as messages say it.
-LABEL_RANGE = "1 to 2**63 - 1"
+LABEL_RANGE = "1 to 2**64 - 1"
 
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -95,7 +95,7 @@ def check_label(value, where: str = "") -> int:
     Raises
     ------
     AnnotationError
-        If ``value`` is not an integer from 1 to 2**63 - 1.
+        If ``value`` is not an integer from 1 to 2**64 - 1.
     """
     label = label_value(value)
     if label is None:
@@ -216,7 +216,7 @@ def normalize_snapshot(snapshot) -> dict:
     snapshot : mapping
         ``{"classes": [{"name", "color"}, ...], "assignments": {label: class
         name}, "excluded": [label, ...]}``; labels are integers from 1 to
-        2**63 - 1 (assignment keys may be decimal text, as in JSON). Other
+        2**64 - 1 (assignment keys may be decimal text, as in JSON). Other
         keys are ignored.
 
     Returns
