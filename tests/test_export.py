@@ -258,7 +258,7 @@ def full_session():
     )
 
 
-def test_session_dict_is_normalised_and_json_ready():
+def test_session_dict_is_normalized_and_json_ready():
     session = full_session()
     assert session["regionscope_session"] == SESSION_VERSION == 1
     assert session["excluded"] == [3, 40]
