@@ -419,7 +419,7 @@ def test_invalid_colors(store, color):
         store.define_class(A, "nucleus", color)
 
 
-@pytest.mark.parametrize("labels", [[0], [-3], [1.5], ["7"], [True], "12", None, [2**63]])
+@pytest.mark.parametrize("labels", [[0], [-3], [1.5], ["7"], [True], "12", None, [2**64]])
 def test_invalid_labels(store, labels):
     store.define_class(A, "nucleus", "#1f77b4")
     with pytest.raises(AnnotationError, match="label"):
@@ -549,6 +549,74 @@ def test_newer_schema_is_refused(tmp_path):
         AnnotationStore(tmp_path)
 
 
+# The layout of schema version 1 (regionscope before uint64 labels), as it was written.
+V1_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS classes (
+        dataset TEXT NOT NULL,
+        name TEXT NOT NULL,
+        color TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (dataset, name)
+    )""",
+    """CREATE TABLE IF NOT EXISTS assignments (
+        dataset TEXT NOT NULL,
+        label INTEGER NOT NULL,
+        class TEXT NOT NULL,
+        PRIMARY KEY (dataset, label)
+    )""",
+    "CREATE INDEX IF NOT EXISTS assignments_by_class ON assignments (dataset, class)",
+    """CREATE TABLE IF NOT EXISTS exclusions (
+        dataset TEXT NOT NULL,
+        label INTEGER NOT NULL,
+        PRIMARY KEY (dataset, label)
+    )""",
+    """CREATE TABLE IF NOT EXISTS revisions (
+        dataset TEXT NOT NULL PRIMARY KEY,
+        revision INTEGER NOT NULL
+    )""",
+)
+
+
+def test_a_version_1_database_keeps_its_annotations(tmp_path):
+    path = tmp_path / DATABASE_NAME
+    conn = sqlite3.connect(path)
+    for statement in V1_SCHEMA:
+        conn.execute(statement)
+    conn.executemany(
+        "INSERT INTO classes VALUES (?, ?, ?, ?)",
+        [(A, "nucleus", "#1f77b4", 0), (A, "debris", "#ff0000", 1), (B, "other", "#000000", 0)],
+    )
+    conn.executemany(
+        "INSERT INTO assignments VALUES (?, ?, ?)",
+        [(A, 12, "nucleus"), (A, 2**63 - 1, "debris"), (A, 3, "nucleus"), (B, 1, "other")],
+    )
+    conn.executemany("INSERT INTO exclusions VALUES (?, ?)", [(A, 2**63 - 1), (A, 5)])
+    conn.executemany("INSERT INTO revisions VALUES (?, ?)", [(A, 7), (B, 2)])
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+
+    with AnnotationStore(tmp_path) as store:
+        assert store.classes(A) == [
+            {"name": "nucleus", "color": "#1f77b4"},
+            {"name": "debris", "color": "#ff0000"},
+        ]
+        assert store.assignments(A) == {3: "nucleus", 12: "nucleus", 2**63 - 1: "debris"}
+        assert list(store.assignments(A)) == [3, 12, 2**63 - 1]
+        assert store.excluded(A) == [5, 2**63 - 1]
+        assert store.revision(A) == 7
+        assert store.snapshot(B) == {"classes": [{"name": "other", "color": "#000000"}], "assignments": {"1": "other"}, "excluded": []}
+        # What version 1 could not hold, beside what it held.
+        assert store.exclude(A, [2**64 - 1, 2**63]) == 8
+        assert store.excluded(A) == [5, 2**63 - 1, 2**63, 2**64 - 1]
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    conn.close()
+    with AnnotationStore(tmp_path) as again:  # opening a migrated file changes nothing
+        assert again.excluded(A) == [5, 2**63 - 1, 2**63, 2**64 - 1]
+        assert again.revision(A) == 8
+
+
 def test_closed_store_says_so(tmp_path):
     store = AnnotationStore(tmp_path)
     store.close()
@@ -591,9 +659,19 @@ def test_default_workspace_honours_regionscope_workspace(monkeypatch, tmp_path):
     assert default_workspace() == tmp_path / "mine"
 
 
+def _pretend_platform(monkeypatch, platform, dirs_class):
+    """Run default_workspace as on ``platform``: platformdirs picks its class when it is imported."""
+    import platformdirs
+
+    monkeypatch.setattr(sys, "platform", platform)
+    monkeypatch.setattr(platformdirs, "PlatformDirs", dirs_class)
+
+
 def test_default_workspace_honours_xdg_data_home(monkeypatch, tmp_path):
+    from platformdirs.unix import Unix
+
     monkeypatch.delenv("REGIONSCOPE_WORKSPACE", raising=False)
-    monkeypatch.setattr(sys, "platform", "linux")
+    _pretend_platform(monkeypatch, "linux", Unix)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert default_workspace() == tmp_path / "xdg" / "regionscope"
     monkeypatch.setenv("XDG_DATA_HOME", "relative/ignored")
@@ -604,11 +682,19 @@ def test_default_workspace_honours_xdg_data_home(monkeypatch, tmp_path):
 
 
 def test_default_workspace_on_macos_and_windows(monkeypatch, tmp_path):
+    import platformdirs.windows
+    from platformdirs.macos import MacOS
+    from platformdirs.windows import Windows
+
     monkeypatch.delenv("REGIONSCOPE_WORKSPACE", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)  # recent platformdirs honour it on macOS too
     monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setattr(sys, "platform", "darwin")
+    _pretend_platform(monkeypatch, "darwin", MacOS)
     assert default_workspace() == tmp_path / "Library" / "Application Support" / "regionscope"
-    monkeypatch.setattr(sys, "platform", "win32")
+    _pretend_platform(monkeypatch, "win32", Windows)
+    # On Windows platformdirs asks the shell for the folder; elsewhere it takes the
+    # folder from the environment, as platformdirs does on a Windows without ctypes.
+    monkeypatch.setattr(platformdirs.windows, "get_win_folder", platformdirs.windows.get_win_folder_from_env_vars)
     monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "Local"))
     assert default_workspace() == tmp_path / "Local" / "regionscope"
 
@@ -625,7 +711,7 @@ def test_write_error_advice_comes_from_the_error_code(tmp_path):
     import errno
     import sqlite3
 
-    from regionscope.annotations import _advice
+    from regionscope.annotations.errors import _advice
 
     not_a_database = tmp_path / "notes.sqlite3"
     not_a_database.write_bytes(b"this is not SQLite" * 100)

@@ -120,6 +120,17 @@ def test_class_column_replaces_an_existing_one(table):
     assert with_class_column(table, {})["class"].isna().all()
 
 
+def test_class_keys_follow_the_one_label_rule(table):
+    """Decimal ASCII text or integers, as the store and the session files take them; uint64 exactly."""
+    big = pd.DataFrame({"label": np.array([3, 2**63, 2**64 - 1], dtype=np.uint64)})
+    result = with_class_column(big, {" 3 ": "a", str(2**64 - 1): "b", np.uint64(2**63): "c"})
+    assert result["class"].tolist() == ["a", "c", "b"]
+    assert labels_of(select_rows(big, classes={str(2**64 - 1): "b"}, class_name="b")) == [2**64 - 1]
+    for key in ("\u0663", "+3", "3.0", "0x3", True):  # ARABIC-INDIC DIGIT THREE is not a label
+        with pytest.raises(TypeError, match="integer labels"):
+            with_class_column(table, {key: "a"})
+
+
 # --------------------------------------------------------------------------
 # export_table
 # --------------------------------------------------------------------------
@@ -247,7 +258,7 @@ def full_session():
     )
 
 
-def test_session_dict_is_normalised_and_json_ready():
+def test_session_dict_is_normalized_and_json_ready():
     session = full_session()
     assert session["regionscope_session"] == SESSION_VERSION == 1
     assert session["excluded"] == [3, 40]

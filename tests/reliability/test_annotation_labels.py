@@ -1,4 +1,4 @@
-"""Issue 9.7: labels that are not regions of the dataset are refused.
+"""Issue 9.7: labels that are not regions of the dataset are refused; 9.8: every uint64 label is stored.
 
 The audit excluded and classified label 999999 on a 3-region dataset: it was
 stored and counted. The store now takes the dataset's labels
@@ -53,6 +53,48 @@ def test_many_unknown_labels_are_summarised(store):
 def test_a_dataset_without_regions(store):
     with pytest.raises(AnnotationError, match="this dataset has no regions"):
         store.exclude(A, [1], known_labels=np.array([], dtype=np.int64))
+
+
+# --------------------------------------------------------------------------
+# Issue 9.8: every uint64 label, exactly
+# --------------------------------------------------------------------------
+
+BIG = [2**53 + 1, 2**63 - 1, 2**63, 2**63 + 1, 2**64 - 1]
+
+
+def test_every_uint64_label_is_stored_exactly(tmp_path):
+    known = np.array([1, 7, *BIG], dtype=np.uint64)
+    with AnnotationStore(tmp_path / "ws") as store:
+        store.define_class(A, "nucleus", "#1f77b4")
+        store.define_class(A, "debris", "#ff7f0e")
+        store.assign(A, known[::-1], "nucleus", known_labels=known)  # numpy uint64 in, in any order
+        store.assign(A, [2**63], "debris", known_labels=known)
+        store.exclude(A, [2**64 - 1, 7, 2**53 + 1, 2**63], known_labels=known)
+        expected = {label: "nucleus" for label in [1, 7, *BIG]} | {2**63: "debris"}
+        assert store.assignments(A) == expected
+        assert list(store.assignments(A)) == [1, 7, *BIG]  # label order, unsigned
+        assert all(type(label) is int for label in store.assignments(A))
+        assert store.excluded(A) == [7, 2**53 + 1, 2**63, 2**64 - 1]
+        store.include(A, [2**63], known_labels=known)
+        store.assign(A, [2**64 - 1], None, known_labels=known)
+        assert store.excluded(A) == [7, 2**53 + 1, 2**64 - 1]
+        assert 2**64 - 1 not in store.assignments(A)
+        snapshot = store.snapshot(A)
+        assert snapshot["assignments"][str(2**63)] == "debris"
+        store.restore_snapshot("dataset-b", json.loads(json.dumps(snapshot)))
+        assert store.snapshot("dataset-b") == snapshot
+    with AnnotationStore(tmp_path / "ws") as again:
+        assert again.snapshot(A) == snapshot
+        assert again.excluded(A) == [7, 2**53 + 1, 2**64 - 1]
+
+
+@pytest.mark.parametrize("label", [0, -1, -(2**63), 2**64, 2**65])
+def test_labels_outside_uint64_are_refused(store, label):
+    with pytest.raises(AnnotationError, match=r"from 1 to 2\*\*64 - 1"):
+        store.exclude(A, [label])
+    with pytest.raises(AnnotationError, match=r"'excluded'.*1 to 2\*\*64 - 1"):
+        store.restore_snapshot(A, {"classes": [], "assignments": {}, "excluded": [label]})
+    assert store.excluded(A) == []
 
 
 # --------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 ``read_session`` accepted a class colour ``"red"`` that
 ``AnnotationStore.restore_snapshot`` then refused at server start. The
 classes, assignments and exclusions of a session are now validated by one
-function, :func:`regionscope.annotations.normalise_snapshot`, which both use:
+function, :func:`regionscope.annotations.normalize_snapshot`, which both use:
 whatever ``read_session`` returns, ``restore_snapshot`` accepts.
 """
 
@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from regionscope.annotations import AnnotationError, AnnotationStore, normalise_snapshot
+from regionscope.annotations import AnnotationError, AnnotationStore, normalize_snapshot
 from regionscope.errors import InputFileError
 from regionscope.export import read_session, session_dict
 
@@ -28,8 +28,8 @@ BAD_ANNOTATIONS = [
     ({"classes": [{"name": "x" * 41, "color": "#ff0000"}]}, "41 characters"),
     ({"classes": [{"name": "bad\nname", "color": "#ff0000"}]}, "control character"),
     ({"classes": [{"name": "a", "color": "#ff0000"}, {"name": " a ", "color": "#00ff00"}]}, "named 'a'"),
-    ({"excluded": [2**63]}, "'excluded'"),
-    ({"assignments": {str(2**63): "a"}, "classes": [{"name": "a", "color": "#ff0000"}]}, "'assignments'"),
+    ({"excluded": [2**64]}, "'excluded'"),
+    ({"assignments": {str(2**64): "a"}, "classes": [{"name": "a", "color": "#ff0000"}]}, "'assignments'"),
 ]
 
 
@@ -61,7 +61,25 @@ def test_what_read_session_returns_restore_snapshot_accepts(tmp_path):
     store = AnnotationStore(tmp_path / "ws")
     store.restore_snapshot("abc", read)
     assert store.snapshot("abc") == {key: read[key] for key in ("classes", "assignments", "excluded")}
-    assert normalise_snapshot(store.snapshot("abc")) == store.snapshot("abc")
+    assert normalize_snapshot(store.snapshot("abc")) == store.snapshot("abc")
+
+
+def test_sessions_keep_uint64_labels_exactly(tmp_path):
+    session = session_dict(
+        dataset_id="abc",
+        classes=[{"name": "a", "color": "#ff0000"}],
+        assignments={2**63: "a", str(2**64 - 1): "a", 2**53 + 1: "a"},
+        excluded=[2**64 - 1, 2**63],
+    )
+    assert session["assignments"] == {str(2**53 + 1): "a", str(2**63): "a", str(2**64 - 1): "a"}
+    path = tmp_path / "session.json"
+    path.write_text(json.dumps(session), encoding="utf-8")
+    read = read_session(path)
+    assert read["excluded"] == [2**63, 2**64 - 1]
+    store = AnnotationStore(tmp_path / "ws")
+    store.restore_snapshot("abc", read)
+    assert store.excluded("abc") == [2**63, 2**64 - 1]
+    assert store.assignments("abc") == {2**53 + 1: "a", 2**63: "a", 2**64 - 1: "a"}
 
 
 def test_session_dict_uses_the_same_validator():

@@ -1,67 +1,43 @@
-"""What users decide about regions, stored on the server: classes and exclusions.
+"""The annotation store: classes and exclusions per dataset, in one SQLite file.
 
-An :class:`AnnotationStore` keeps, per dataset, a list of named and coloured
-region classes, the class assigned to each region label, and the set of
-excluded labels. It lives in one SQLite file, ``annotations.sqlite3``, in the
-user's workspace (see :func:`default_workspace`), and every change is committed
-before the method that makes it returns: annotations survive page reloads,
-server restarts, several browser tabs and several server processes on the same
-workspace.
-
-Everything is keyed by the dataset's content hash (``Dataset.id``), so two
-datasets never see each other's annotations, and the same image and labels
-opened again find their annotations again.
-
-This module is part of the core library: it uses only the standard library.
-
-Examples
---------
->>> store = AnnotationStore(tmp_workspace)                  # doctest: +SKIP
->>> store.define_class(dataset.id, "nucleus", "#1f77b4")    # doctest: +SKIP
->>> store.assign(dataset.id, [3, 7, 12], "nucleus")         # doctest: +SKIP
->>> store.assignments(dataset.id)                           # doctest: +SKIP
-{3: 'nucleus', 7: 'nucleus', 12: 'nucleus'}
+The database lives in the workspace (:func:`default_workspace
+<regionscope.annotations.workspace.default_workspace>`) as
+``annotations.sqlite3``; its layout is versioned by ``PRAGMA user_version``
+(:data:`SCHEMA_VERSION`) and older layouts are upgraded when a store opens
+them. Standard library only.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import operator
 import os
-import re
 import sqlite3
-import sys
 import threading
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
-from regionscope.errors import RegionscopeError
+from regionscope.annotations.errors import ELSEWHERE, UNUSABLE, AnnotationError, AnnotationWriteError
+from regionscope.annotations.validation import (
+    check_color,
+    check_known_labels,
+    check_labels,
+    check_name,
+    dataset_key,
+    lookup_name,
+    normalize_snapshot,
+)
+from regionscope.annotations.workspace import default_workspace
 
-__all__ = [
-    "DATABASE_NAME",
-    "SCHEMA_VERSION",
-    "AnnotationError",
-    "AnnotationStore",
-    "AnnotationWriteError",
-    "default_workspace",
-    "normalise_snapshot",
-]
+__all__ = ["DATABASE_NAME", "SCHEMA_VERSION", "AnnotationStore"]
 
 #: File name of the database inside the workspace.
 DATABASE_NAME = "annotations.sqlite3"
 
 #: Version of the database layout, stored as ``PRAGMA user_version``.
-SCHEMA_VERSION = 1
-
-#: Longest class name, in characters (after stripping surrounding blanks).
-MAX_CLASS_NAME = 40
-
-#: Largest label the store accepts (SQLite INTEGER is 64-bit signed).
-MAX_LABEL = 2**63 - 1
-
-_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+#: 1: labels 1 to 2**63 - 1 stored as themselves.
+#: 2: labels 1 to 2**64 - 1 (uint64 label images), stored as signed 64-bit
+#: two's complement (see :func:`_to_sql`).
+SCHEMA_VERSION = 2
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS classes (
@@ -89,351 +65,41 @@ _SCHEMA = (
     )""",
 )
 
+#: The statements that take a database from version ``n`` to ``n + 1``.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # 1 -> 2: labels may be 2**63 to 2**64 - 1, stored as negative numbers
+    # (_to_sql). Every label a version-1 database holds (1 to 2**63 - 1) is
+    # stored as itself in both layouts, so no row changes: the version bump is
+    # what matters. A regionscope that knows only version 1 then refuses the
+    # file ("written by a newer regionscope") instead of showing labels of
+    # 2**63 and above as negative numbers.
+    1: (),
+}
 
-# --- errors --------------------------------------------------------------------
+# --- labels in SQLite ------------------------------------------------------------
+#
+# SQLite's INTEGER is signed 64-bit; labels are unsigned 64-bit. A label is
+# stored as the signed integer with the same 64 bits (two's complement, as
+# numpy's uint64 -> int64 view): labels below 2**63 -- nearly every label
+# image -- as themselves, 2**63 to 2**64 - 1 as -2**63 to -1. Chosen over
+# (a) label - 2**63, which would rewrite every stored row and make every
+# value in the file unreadable to a person or another SQL tool, and (b) TEXT,
+# which needs zero-padding to sort, takes more room in the primary keys and
+# also converts every row. The price: unsigned order is "label < 0, label"
+# (the non-negative values first, then the negative ones, each ascending).
 
-
-class AnnotationError(RegionscopeError, ValueError):
-    """A class name, colour, label or session snapshot is not acceptable.
-
-    The message says which value or snapshot field is wrong and why. Nothing
-    was changed.
-    """
-
-
-class AnnotationWriteError(RegionscopeError):
-    """The annotation database could not be opened, read or written.
-
-    Raised for every :class:`sqlite3.Error` (disk full, read-only file or
-    folder, database locked by another process for too long, damaged file).
-    The message names the database file, says that the change was NOT saved
-    (or what else the failure means) and what to do about it.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The database file.
-    action : str
-        What was being done, e.g. ``"save the change"``.
-    error : BaseException or str
-        The underlying error, quoted in the message.
-    consequence : str, optional
-        What the failure means for the user.
-    advice : str, optional
-        What to do; by default judged from the text of ``error``.
-
-    Attributes
-    ----------
-    path : str
-    error : BaseException or str
-    """
-
-    def __init__(
-        self,
-        path,
-        action: str,
-        error,
-        *,
-        consequence: str = "the change was NOT saved",
-        advice: str | None = None,
-    ):
-        self.path = str(path)
-        self.error = error
-        advice = _advice(error) if advice is None else advice
-        super().__init__(f"{self.path}: could not {action} ({error}); {consequence}. {advice}")
+_TWO_64 = 2**64
+_UNSIGNED_ORDER = "label < 0, label"
 
 
-_UNUSABLE = "annotations (region classes, exclusions) can NOT be saved"
-
-_ELSEWHERE = (
-    "or start regionscope with --workspace (or set REGIONSCOPE_WORKSPACE) "
-    "pointing to a writable folder"
-)
+def _to_sql(label: int) -> int:
+    """The signed 64-bit integer stored for a label from 1 to 2**64 - 1."""
+    return label - _TWO_64 if label >= 2**63 else label
 
 
-def _advice(error) -> str:
-    """What the user can do about a database or file error, judged from its code.
-
-    SQLite errors carry their result code's name (``sqlite_errorname``, Python
-    3.11+), file errors their ``errno``; the message text is only the last resort
-    (errors raised by hand, without either).
-    """
-    name = getattr(error, "sqlite_errorname", "") or ""
-    number = getattr(error, "errno", None)
-    text = str(error).lower()
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or (not name and ("locked" in text or "busy" in text)):
-        return (
-            "Another regionscope server or program kept the database locked too long; "
-            f"wait a moment and try again, close the other program, {_ELSEWHERE}."
-        )
-    if (
-        name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH", "SQLITE_CANTOPEN"))
-        or number in (errno.EACCES, errno.EPERM, errno.EROFS)
-        or (not name and number is None and any(word in text for word in ("readonly", "read-only", "permission", "access")))
-    ):
-        return f"Check that the file and its folder are writable by you, {_ELSEWHERE}."
-    if name == "SQLITE_FULL" or number in (errno.ENOSPC, errno.EDQUOT) or (not name and number is None and ("full" in text or "space" in text)):
-        return f"Free some disk space, {_ELSEWHERE}."
-    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or (not name and ("not a database" in text or "malformed" in text or "corrupt" in text)):
-        return (
-            "The file is damaged or is not a regionscope annotation database; "
-            f"move it away, {_ELSEWHERE}."
-        )
-    return (
-        "Check that the disk is not full and that the file and its folder are writable, "
-        f"{_ELSEWHERE}."
-    )
-
-
-# --- workspace -----------------------------------------------------------------
-
-
-def default_workspace() -> Path:
-    """The folder where regionscope keeps the user's data.
-
-    Returns
-    -------
-    pathlib.Path
-        ``$REGIONSCOPE_WORKSPACE`` if set (and not empty); otherwise the
-        platform's per-user data folder followed by ``regionscope``:
-        ``$XDG_DATA_HOME`` (if set to an absolute path) or
-        ``~/.local/share`` on Linux and other Unix systems,
-        ``~/Library/Application Support`` on macOS and ``%LOCALAPPDATA%``
-        (or ``~/AppData/Local``) on Windows. The folder is not created.
-    """
-    explicit = os.environ.get("REGIONSCOPE_WORKSPACE", "").strip()
-    if explicit:
-        return Path(explicit).expanduser()
-    home = Path.home()
-    if sys.platform.startswith("win"):
-        local = os.environ.get("LOCALAPPDATA", "").strip()
-        base = Path(local) if local else home / "AppData" / "Local"
-    elif sys.platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        xdg = os.environ.get("XDG_DATA_HOME", "").strip()
-        # The XDG spec says relative paths are invalid and must be ignored.
-        base = Path(xdg) if xdg and os.path.isabs(xdg) else home / ".local" / "share"
-    return base / "regionscope"
-
-
-# --- validation ----------------------------------------------------------------
-
-
-def _dataset_key(dataset) -> str:
-    """The dataset id: a non-empty string, or the ``id`` of a Dataset."""
-    key = dataset if isinstance(dataset, str) else getattr(dataset, "id", None)
-    if not isinstance(key, str) or not key.strip():
-        raise AnnotationError(
-            f"dataset must be a dataset id (a non-empty string) or a Dataset, got {dataset!r}"
-        )
-    return key
-
-
-def _check_name(name, what: str = "class name") -> str:
-    """A valid class name, stripped of surrounding blanks."""
-    if not isinstance(name, str):
-        raise AnnotationError(f"{what} must be text, got {type(name).__name__} {name!r}")
-    stripped = name.strip()
-    if not stripped:
-        raise AnnotationError(f"{what} is empty; give the class a name")
-    if len(stripped) > MAX_CLASS_NAME:
-        raise AnnotationError(
-            f"{what} {stripped[:MAX_CLASS_NAME]!r}... is {len(stripped)} characters long; "
-            f"use at most {MAX_CLASS_NAME}"
-        )
-    for char in stripped:
-        if unicodedata.category(char) == "Cc":
-            raise AnnotationError(
-                f"{what} {stripped!r} contains the control character U+{ord(char):04X}; "
-                "use printable characters only"
-            )
-    return stripped
-
-
-def _lookup_name(name, what: str = "class name") -> str:
-    """A name used to look up an existing class (stripped, not length-checked)."""
-    if not isinstance(name, str):
-        raise AnnotationError(f"{what} must be text, got {type(name).__name__} {name!r}")
-    return name.strip()
-
-
-def _check_color(color, what: str = "colour") -> str:
-    """A valid ``#rrggbb`` colour, lower-cased."""
-    if not isinstance(color, str) or not _COLOR.fullmatch(color.strip()):
-        raise AnnotationError(
-            f"{what} {color!r} is not a colour of the form '#rrggbb' (e.g. '#1f77b4')"
-        )
-    return color.strip().lower()
-
-
-def _check_label(value, where: str = "") -> int:
-    """A valid label; ``where`` prefixes the message (e.g. a snapshot field)."""
-    if isinstance(value, bool):
-        raise AnnotationError(f"{where}label {value!r} is not a region label (an integer)")
-    try:
-        label = operator.index(value)
-    except TypeError:
-        raise AnnotationError(
-            f"{where}label {value!r} is not a region label (an integer)"
-        ) from None
-    if not 1 <= label <= MAX_LABEL:
-        raise AnnotationError(
-            f"{where}label {label} is not a region label; labels are positive integers "
-            f"below 2**63 (0 is background)"
-        )
-    return label
-
-
-def _check_labels(labels, where: str = "") -> list[int]:
-    """Distinct valid labels, in first-seen order."""
-    if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
-        try:
-            return [_check_label(labels, where)]
-        except AnnotationError:
-            raise AnnotationError(
-                f"{where}labels must be an iterable of region labels (integers), got {labels!r}"
-            ) from None
-    try:
-        return list(dict.fromkeys(_check_label(value, where) for value in labels))
-    except TypeError:  # e.g. a 0-d numpy array claims to be iterable
-        return [_check_label(labels, where)]
-
-
-def _check_known(labels: list[int], known_labels) -> None:
-    """Refuse labels that are not among ``known_labels`` (None: no check)."""
-    if known_labels is None:
-        return
-    values = known_labels.tolist() if hasattr(known_labels, "tolist") else list(known_labels)
-    known = set(values)
-    unknown = sorted(label for label in labels if label not in known)
-    if not unknown:
-        return
-    if not known:
-        regions = "this dataset has no regions"
-    else:
-        regions = f"{len(known)} region{'s' if len(known) != 1 else ''}, labels {min(known)} to {max(known)}"
-    if len(unknown) == 1:
-        what = f"label {unknown[0]} is not a region of this dataset"
-    elif len(unknown) <= 5:
-        what = f"labels {', '.join(map(str, unknown))} are not regions of this dataset"
-    else:
-        what = f"{len(unknown)} labels ({unknown[0]}, {unknown[1]}, ..., {unknown[-1]}) are not regions of this dataset"
-    if known:
-        what += f" ({regions})"
-    else:
-        what += f": {regions}"
-    raise AnnotationError(f"{what}; nothing was changed. Select regions in the table or the image.")
-
-
-def normalise_snapshot(snapshot) -> dict:
-    """Validate the annotations of a session and return them in normal form.
-
-    The one validator of classes, assignments and exclusions: used by
-    :meth:`AnnotationStore.restore_snapshot` and by the session files of
-    :mod:`regionscope.export`, so that every session ``read_session`` accepts
-    can be restored.
-
-    Parameters
-    ----------
-    snapshot : mapping
-        ``{"classes": [{"name", "color"}, ...], "assignments": {label: class
-        name}, "excluded": [label, ...]}``; labels are integers (assignment
-        keys may be decimal text, as in JSON). Other keys are ignored.
-
-    Returns
-    -------
-    dict
-        The same three fields, JSON-ready: class names stripped, colours
-        lower-case ``#rrggbb``, assignment keys decimal text sorted by label,
-        ``excluded`` sorted without repeats. What :meth:`AnnotationStore.snapshot`
-        returns is already in this form.
-
-    Raises
-    ------
-    AnnotationError
-        Naming the field, e.g. ``'classes[0].color': colour 'red' is not a
-        colour of the form '#rrggbb'``.
-    """
-    if not isinstance(snapshot, Mapping):
-        raise AnnotationError(
-            f"the annotation snapshot must be a mapping with 'classes', 'assignments' "
-            f"and 'excluded', got {type(snapshot).__name__}"
-        )
-    for field in ("classes", "assignments", "excluded"):
-        if field not in snapshot:
-            raise AnnotationError(f"the annotation snapshot has no field {field!r}")
-
-    raw_classes = snapshot["classes"]
-    if isinstance(raw_classes, (str, bytes, Mapping)) or not isinstance(raw_classes, Iterable):
-        raise AnnotationError(f"'classes' must be a list of classes ({{name, color}}), not {raw_classes!r}")
-    classes: list[dict] = []
-    seen: set[str] = set()
-    for i, entry in enumerate(raw_classes):
-        if not isinstance(entry, Mapping):
-            raise AnnotationError(f"'classes[{i}]' must be an object with 'name' and 'color', not {entry!r}")
-        name = _check_name(entry.get("name"), f"'classes[{i}].name': class name")
-        color = _check_color(entry.get("color"), f"'classes[{i}].color': colour")
-        if name in seen:
-            raise AnnotationError(
-                f"'classes[{i}].name': a class named {name!r} is defined twice; class names must be unique"
-            )
-        seen.add(name)
-        classes.append({"name": name, "color": color})
-
-    raw_assignments = snapshot["assignments"]
-    if not isinstance(raw_assignments, Mapping):
-        raise AnnotationError(
-            f"'assignments' must be an object mapping labels to class names, not {raw_assignments!r}"
-        )
-    assignments: dict[int, str] = {}
-    for key, name in raw_assignments.items():
-        label = _snapshot_label(key, text=True)
-        if label is None:
-            raise AnnotationError(f"'assignments' keys must be integer labels {_LABEL_RANGE}, not {key!r}")
-        if not isinstance(name, str):
-            raise AnnotationError(f"'assignments' must map labels to class names; label {label} has {name!r}")
-        if name.strip() not in seen:
-            raise AnnotationError(
-                f"'assignments': label {label} is assigned to {name!r}, which is not in 'classes'"
-            )
-        if label in assignments:
-            raise AnnotationError(f"'assignments' gives label {label} twice")
-        assignments[label] = name.strip()
-
-    raw_excluded = snapshot["excluded"]
-    if isinstance(raw_excluded, (str, bytes, Mapping)) or not isinstance(raw_excluded, Iterable):
-        raise AnnotationError(f"'excluded' must be a list of integer labels {_LABEL_RANGE}, not {raw_excluded!r}")
-    excluded = set()
-    for i, value in enumerate(raw_excluded):
-        label = _snapshot_label(value)
-        if label is None:
-            raise AnnotationError(f"'excluded' must be a list of integer labels {_LABEL_RANGE}; item {i} is {value!r}")
-        excluded.add(label)
-    return {
-        "classes": classes,
-        "assignments": {str(label): assignments[label] for label in sorted(assignments)},
-        "excluded": sorted(excluded),
-    }
-
-
-_LABEL_RANGE = "(1 to 2**63 - 1)"
-
-
-def _snapshot_label(value, *, text: bool = False) -> int | None:
-    """The label ``value`` stands for (an int, or decimal ASCII text if ``text``), or None."""
-    if text and isinstance(value, str):
-        stripped = value.strip()
-        if not (stripped.isascii() and stripped.isdigit()):
-            return None
-        value = int(stripped)
-    if isinstance(value, bool):
-        return None
-    try:
-        label = operator.index(value)
-    except TypeError:
-        return None
-    return label if 1 <= label <= MAX_LABEL else None
+def _from_sql(value: int) -> int:
+    """The label a stored signed 64-bit integer stands for."""
+    return value + _TWO_64 if value < 0 else value
 
 
 # --- the store -----------------------------------------------------------------
@@ -494,7 +160,7 @@ class AnnotationStore:
         except OSError as exc:
             raise AnnotationWriteError(
                 self.path, "create the workspace folder for the annotation database", exc,
-                consequence=_UNUSABLE,
+                consequence=UNUSABLE,
             ) from exc
         try:
             conn = sqlite3.connect(
@@ -506,7 +172,7 @@ class AnnotationStore:
             )
         except sqlite3.Error as exc:
             raise AnnotationWriteError(
-                self.path, "open the annotation database", exc, consequence=_UNUSABLE
+                self.path, "open the annotation database", exc, consequence=UNUSABLE
             ) from exc
         self._conn = conn
         try:
@@ -518,30 +184,37 @@ class AnnotationStore:
                     "use the annotation database",
                     f"it was written by a newer regionscope, schema version {version}; "
                     f"this one knows up to {SCHEMA_VERSION}",
-                    consequence=_UNUSABLE,
-                    advice=f"Upgrade regionscope, {_ELSEWHERE}.",
+                    consequence=UNUSABLE,
+                    advice=f"Upgrade regionscope, {ELSEWHERE}.",
                 )
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             if version < SCHEMA_VERSION:
-                self._create_schema()
+                self._upgrade_schema()
         except AnnotationWriteError:
             self.close()
             raise
         except sqlite3.Error as exc:
             self.close()
             raise AnnotationWriteError(
-                self.path, "open the annotation database", exc, consequence=_UNUSABLE
+                self.path, "open the annotation database", exc, consequence=UNUSABLE
             ) from exc
 
-    def _create_schema(self):
+    def _upgrade_schema(self):
+        """Create the tables (a new file) or migrate an older layout, in one transaction."""
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            # Another process may have created it while we waited for the lock.
-            if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            # Another process may have created or migrated it while we waited for the lock.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
                 for statement in _SCHEMA:
                     conn.execute(statement)
+            else:
+                for step in range(version, SCHEMA_VERSION):
+                    for statement in _MIGRATIONS[step]:
+                        conn.execute(statement)
+            if version < SCHEMA_VERSION:
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
@@ -580,7 +253,7 @@ class AnnotationStore:
         Errors raised by ``change`` itself (validation) roll back and propagate;
         every sqlite3 error becomes :class:`AnnotationWriteError`.
         """
-        key = _dataset_key(dataset)
+        key = dataset_key(dataset)
         with self._lock:
             conn = self._connection()
             try:
@@ -607,7 +280,7 @@ class AnnotationStore:
 
     def _read(self, dataset, query):
         """Run ``query(conn, key)`` in one read transaction (a consistent view)."""
-        key = _dataset_key(dataset)
+        key = dataset_key(dataset)
         with self._lock:
             conn = self._connection()
             try:
@@ -666,8 +339,8 @@ class AnnotationStore:
         AnnotationWriteError
             If the change could not be saved.
         """
-        name = _check_name(name)
-        color = _check_color(color)
+        name = check_name(name)
+        color = check_color(color)
 
         def change(conn, key):
             conn.execute(
@@ -703,8 +376,8 @@ class AnnotationStore:
         AnnotationWriteError
             If the change could not be saved.
         """
-        old = _lookup_name(old)
-        new = _check_name(new, "new class name")
+        old = lookup_name(old)
+        new = check_name(new, "new class name")
 
         def change(conn, key):
             _require_class(conn, key, old)
@@ -740,7 +413,7 @@ class AnnotationStore:
         int
             The dataset's revision after the change.
         """
-        name = _lookup_name(name)
+        name = lookup_name(name)
 
         def change(conn, key):
             conn.execute("DELETE FROM assignments WHERE dataset = ? AND class = ?", (key, name))
@@ -757,7 +430,8 @@ class AnnotationStore:
         ----------
         dataset : str or Dataset
         labels : iterable of int (or one int)
-            Region labels (positive). Any number, in one transaction.
+            Region labels, 1 to 2**64 - 1 (uint64 label images). Any number,
+            in one transaction.
         name : str or None
             A class defined for the dataset; ``None`` clears the class of
             ``labels``.
@@ -773,20 +447,20 @@ class AnnotationStore:
         Raises
         ------
         AnnotationError
-            If a label is not a positive integer, not in ``known_labels``,
+            If a label is not an integer from 1 to 2**64 - 1, not in ``known_labels``,
             or the class is not defined.
         AnnotationWriteError
             If the change could not be saved.
         """
-        labels = _check_labels(labels)
-        _check_known(labels, known_labels)
-        name = None if name is None else _lookup_name(name)
+        labels = check_labels(labels)
+        check_known_labels(labels, known_labels)
+        name = None if name is None else lookup_name(name)
 
         def change(conn, key):
             if name is None:
                 conn.executemany(
                     "DELETE FROM assignments WHERE dataset = ? AND label = ?",
-                    ((key, label) for label in labels),
+                    ((key, _to_sql(label)) for label in labels),
                 )
                 return
             _require_class(conn, key, name)
@@ -794,7 +468,7 @@ class AnnotationStore:
                 "INSERT INTO assignments (dataset, label, class) VALUES (?, ?, ?) "
                 "ON CONFLICT (dataset, label) DO UPDATE SET class = excluded.class "
                 "WHERE class != excluded.class",
-                ((key, label, name) for label in labels),
+                ((key, _to_sql(label), name) for label in labels),
             )
 
         return self._write(dataset, change)
@@ -830,13 +504,13 @@ class AnnotationStore:
         int
             The dataset's revision after the change.
         """
-        labels = _check_labels(labels)
-        _check_known(labels, known_labels)
+        labels = check_labels(labels)
+        check_known_labels(labels, known_labels)
 
         def change(conn, key):
             conn.executemany(
                 "INSERT OR IGNORE INTO exclusions (dataset, label) VALUES (?, ?)",
-                ((key, label) for label in labels),
+                ((key, _to_sql(label)) for label in labels),
             )
 
         return self._write(dataset, change)
@@ -856,13 +530,13 @@ class AnnotationStore:
         int
             The dataset's revision after the change.
         """
-        labels = _check_labels(labels)
-        _check_known(labels, known_labels)
+        labels = check_labels(labels)
+        check_known_labels(labels, known_labels)
 
         def change(conn, key):
             conn.executemany(
                 "DELETE FROM exclusions WHERE dataset = ? AND label = ?",
-                ((key, label) for label in labels),
+                ((key, _to_sql(label)) for label in labels),
             )
 
         return self._write(dataset, change)
@@ -943,7 +617,7 @@ class AnnotationStore:
             If the change could not be saved.
         """
         try:
-            normal = normalise_snapshot(snapshot)
+            normal = normalize_snapshot(snapshot)
         except AnnotationError as exc:
             raise AnnotationError(f"annotation snapshot: {exc}") from None
         classes = [(entry["name"], entry["color"]) for entry in normal["classes"]]
@@ -959,11 +633,11 @@ class AnnotationStore:
             )
             conn.executemany(
                 "INSERT INTO assignments (dataset, label, class) VALUES (?, ?, ?)",
-                ((key, label, name) for label, name in assignments.items()),
+                ((key, _to_sql(label), name) for label, name in assignments.items()),
             )
             conn.executemany(
                 "INSERT INTO exclusions (dataset, label) VALUES (?, ?)",
-                ((key, label) for label in excluded),
+                ((key, _to_sql(label)) for label in excluded),
             )
 
         return self._write(dataset, change)
@@ -981,16 +655,16 @@ def _classes(conn, key):
 
 def _assignments(conn, key):
     rows = conn.execute(
-        "SELECT label, class FROM assignments WHERE dataset = ? ORDER BY label", (key,)
+        f"SELECT label, class FROM assignments WHERE dataset = ? ORDER BY {_UNSIGNED_ORDER}", (key,)
     )
-    return dict(rows.fetchall())
+    return {_from_sql(label): name for label, name in rows}
 
 
 def _excluded(conn, key):
     rows = conn.execute(
-        "SELECT label FROM exclusions WHERE dataset = ? ORDER BY label", (key,)
+        f"SELECT label FROM exclusions WHERE dataset = ? ORDER BY {_UNSIGNED_ORDER}", (key,)
     )
-    return [label for (label,) in rows]
+    return [_from_sql(label) for (label,) in rows]
 
 
 def _revision(conn, key):
