@@ -407,8 +407,11 @@ def check_port_free(host, port):
 
 def run_view(args):
     """``regionscope view``: serve the explorer app."""
-    from regionscope.app.server import serve_files
+    from regionscope.extras import app_extra_required
     from regionscope.segmentation import SegmentationError
+
+    with app_extra_required("regionscope view"):
+        from regionscope.app.server import serve_files
 
     segmentation = segmentation_options(args)
     warn_unused_segmentation(args, segmentation)
@@ -452,7 +455,10 @@ def run_hash_password(args):
     """``regionscope hash-password NAME``: a line for the --auth users file."""
     import getpass
 
-    from regionscope.app.security import USER_NAME, hash_password
+    from regionscope.extras import app_extra_required
+
+    with app_extra_required("regionscope hash-password"):
+        from regionscope.app.security import USER_NAME, hash_password
 
     if not USER_NAME.match(args.name):
         raise UsageError(f"user name {args.name!r}: use letters, digits and . _ @ + - (at most 64)")
