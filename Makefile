@@ -12,8 +12,9 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The explorer's web stack is the [app] extra (`pip install regionscope` alone is the library and `measure`).
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e ".[app]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)

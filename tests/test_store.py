@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -112,3 +113,152 @@ def test_one_store_holds_many_images(slide, client):
     assert a.folder != b.folder
     assert sorted(p.name for p in (folder / "store" / "images").iterdir()) == sorted([a.folder.name, b.folder.name])
     assert prepare(folder / "store", folder / "image.tif", folder / "labels.tif", client=client).reused
+
+
+# ------------------------------------------------ regionscope measure --store
+
+
+def run_cli(argv, capsys):
+    """``regionscope argv`` in-process: (exit code, stdout, stderr)."""
+    from regionscope.cli import main
+
+    try:
+        code = main([str(arg) for arg in argv])
+    except SystemExit as exc:  # argparse: usage errors
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def quiet(monkeypatch):
+    monkeypatch.setenv("REGIONSCOPE_PROGRESS", "0")  # exact stderr: no bar, whatever the terminal
+
+
+def test_measure_store_writes_the_table_and_the_pyramids(slide, client, capsys, quiet):
+    folder, image, labels = slide
+    out = folder / "filtered.csv"
+    code, stdout, stderr = run_cli(
+        ["measure", folder / "image.tif", "--labels", folder / "labels.tif", "--store", folder / "store",
+         "--scheduler", client.scheduler.address, "--chunks", "64", "--filter", "{area} > 40", "-o", out], capsys)
+    assert code == 0, stderr
+    assert stdout == ""  # the table is in the store (and in -o), not printed
+    (entry,) = (folder / "store" / "images").iterdir()
+    n_regions = len(np.unique(labels)) - 1
+    expected = measure(image, labels)
+    filtered = expected[expected["area"] > 40]
+    first, second = stderr.splitlines()
+    assert re.fullmatch(
+        rf"{n_regions} regions and image and label pyramids of 4 levels written to {re.escape(str(entry))} \(\d+\.\d s\)",
+        first), first
+    assert second == f"{len(filtered)} regions written to {out}"
+
+    # The store holds every region, --filter applies to -o only.
+    pd.testing.assert_frame_equal(pd.read_parquet(entry / "regions.parquet"), expected, check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(pd.read_csv(out), filtered.reset_index(drop=True), check_exact=False, rtol=1e-9,
+                                  check_dtype=False)
+    root = zarr.open_group(str(entry / "image.zarr"), mode="r")
+    shapes = [(150, 130), (75, 65), (38, 33), (19, 17)]
+    assert [d["path"] for d in root.attrs["multiscales"][0]["datasets"]] == ["0", "1", "2", "3"]
+    assert [root[str(i)].shape for i in range(4)] == shapes
+    label_group = root["labels"]["labels"]
+    assert [label_group[str(i)].shape for i in range(4)] == shapes
+    np.testing.assert_array_equal(root["0"][:], image)
+    np.testing.assert_array_equal(label_group["0"][:], labels)
+    np.testing.assert_array_equal(label_group["1"][:], downsample_labels(labels, "mode"))
+    assert root["1"][0, 0] == round(image[:2, :2].mean())
+
+
+def test_measure_store_reuses_unchanged_inputs_without_computing(slide, client, capsys, quiet, monkeypatch):
+    folder, image, labels = slide
+    argv = ["measure", folder / "image.tif", "--labels", folder / "labels.tif", "--store", folder / "store",
+            "--properties", "label,area"]
+    from regionscope import chunked
+
+    # The local cluster's options reach dask_client; the work runs on the test's cluster (faster to start).
+    asked = []
+    real_dask_client = chunked.dask_client
+
+    def on_the_test_cluster(scheduler=None, **options):
+        asked.append((scheduler, options))
+        return real_dask_client(client.scheduler.address)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(chunked, "dask_client", on_the_test_cluster)
+        code, _, stderr = run_cli([*argv, "--workers", "1", "--memory-limit", "1GB", "--chunks", "64"], capsys)
+    assert code == 0, stderr
+    assert asked == [(None, {"n_workers": 1, "memory_limit": "1GB"})]
+    (entry,) = (folder / "store" / "images").iterdir()
+    written = (entry / "manifest.json").read_text()
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("an unchanged store entry was computed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store_module, "_build", must_not_run)
+        patched.setattr(chunked, "dask_client", must_not_run)  # not even a cluster is started
+        code, stdout, stderr = run_cli([*argv, "--workers", "1", "-o", folder / "again.parquet"], capsys)
+    assert code == 0, stderr
+    assert stderr.splitlines() == [
+        f"{entry} reused: the image and labels are unchanged since it was written ({len(np.unique(labels)) - 1} "
+        "regions); nothing was recomputed",
+        f"{len(np.unique(labels)) - 1} regions written to {folder / 'again.parquet'}",
+    ]
+    assert (entry / "manifest.json").read_text() == written
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / "again.parquet"), measure(image, labels, ["label", "area"]))
+
+    changed = labels.copy()
+    changed[:5, :5] = 99  # in the first tile, which the identity always samples
+    tifffile.imwrite(folder / "labels.tif", changed, tile=(32, 32))
+    code, _, stderr = run_cli([*argv, "--scheduler", client.scheduler.address], capsys)
+    assert code == 0 and " written to " in stderr, stderr
+    assert 99 in pd.read_parquet(entry / "regions.parquet")["label"].tolist()
+
+
+def test_measure_store_shows_its_stages(slide, client, capsys, monkeypatch):
+    folder, _, _ = slide
+    monkeypatch.setenv("REGIONSCOPE_PROGRESS", "1")
+    code, _, stderr = run_cli(["measure", folder / "image.tif", "--labels", folder / "labels.tif", "--store",
+                               folder / "store", "--scheduler", client.scheduler.address, "-o", folder / "t.csv"], capsys)
+    assert code == 0
+    for step in ("checking the store", "measuring regions", "writing the image pyramid", "writing the label pyramid",
+                 "writing t.csv"):
+        assert f"regionscope: {step} (" in stderr, stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--labels", None], "--store needs the label image (--labels MASK)"),
+        (["--export-labels", "x.tif"], "--export-labels cannot be combined with --store"),
+        (["--pixel-size", "0.5"], "--pixel-size cannot be combined with --store"),
+        (["--chunks", "0"], "--chunks must be a positive number of pixels, not '0'"),
+    ],
+    ids=["no-labels", "export-labels", "pixel-size", "chunks"],
+)
+def test_measure_store_usage_errors_exit_2_before_any_work(slide, capsys, extra, message):
+    folder, _, _ = slide
+    argv = ["measure", folder / "image.tif", "--labels", folder / "labels.tif", "--store", folder / "store", *extra]
+    if extra == ["--labels", None]:
+        argv = argv[:2] + argv[4:-2]
+    code, out, err = run_cli(argv, capsys)
+    assert (code, out) == (2, "")
+    assert message in err and "Traceback" not in err
+    assert not (folder / "store").exists()
+
+
+def test_measure_store_bad_input_is_one_line(slide, capsys, quiet):
+    folder, _, _ = slide
+    tifffile.imwrite(folder / "small.tif", np.ones((10, 10), np.uint8))
+    (folder / "a_file").write_text("not a folder")
+    code, out, err = run_cli(["measure", folder / "image.tif", "--labels", folder / "small.tif", "--store",
+                              folder / "store"], capsys)
+    assert (code, out) == (1, "")
+    assert err == (f"regionscope: error: {folder / 'small.tif'}: the labels (shape (10, 10)) do not fit the image "
+                   f"{folder / 'image.tif'} (spatial shape (150, 130)); the labels must be made from this image\n")
+    assert not (folder / "store").exists()
+    code, out, err = run_cli(["measure", folder / "image.tif", "--labels", folder / "labels.tif", "--store",
+                              folder / "a_file"], capsys)
+    assert (code, out) == (1, "")
+    assert err == (f"regionscope: error: {folder / 'a_file'}: cannot create the store's folders there (Not a directory); "
+                   "give a folder that can be created and written\n")

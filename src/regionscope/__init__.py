@@ -2,7 +2,12 @@
 
 The core (reading files, segmenting, measuring, contours, filter expressions)
 imports neither Dash nor Plotly; :func:`explore` loads the web app on demand.
+The app's packages are the ``app`` extra: ``pip install "regionscope[app]"``.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from regionscope._version import __version__
 from regionscope.contours import RegionContours, region_contours
@@ -43,8 +48,17 @@ __all__ = [
     "write_session",
 ]
 
+if TYPE_CHECKING:
+    import os
 
-def explore(image=None, labels=None, **options):
+    import numpy as np
+
+
+def explore(
+    image: np.ndarray | str | os.PathLike | None = None,
+    labels: np.ndarray | str | os.PathLike | None = None,
+    **options,
+) -> str:
     """Open the regionscope explorer on an image and its labels.
 
     Parameters
@@ -62,11 +76,20 @@ def explore(image=None, labels=None, **options):
     -------
     The running app's URL (str).
 
+    Raises
+    ------
+    regionscope.extras.MissingExtraError
+        An ``ImportError`` naming ``pip install "regionscope[app]"`` when the
+        app's packages are not installed.
+
     Notes
     -----
     In a Jupyter notebook the app is shown in the notebook; in a script it is
     served until interrupted.
     """
-    from regionscope.app import explore as _explore
+    from regionscope.extras import app_extra_required
+
+    with app_extra_required("regionscope.explore"):
+        from regionscope.app import explore as _explore
 
     return _explore(image, labels, **options)

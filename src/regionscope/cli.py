@@ -35,6 +35,7 @@ examples:
   regionscope measure dark_pores.png --dark-objects -o pores.parquet
   regionscope measure ihc.png --channel blue --fill-holes --split-touching -o nuclei.csv
   regionscope measure cells.tif --labels mask.tif --filter "{area} > 100" --export-labels big_cells.tif
+  regionscope measure slide.ome.tif --labels mask.ome.tif --store prepared/   # pyramids + Parquet, reused
 """
 
 MAIN_EXAMPLES = """\
@@ -100,11 +101,18 @@ def build_parser():
         "euler_number, touches_border, intensity mean/min/max",
     )
     measure.add_argument("--filter", metavar="EXPR", help='keep rows matching EXPR, e.g. "{area} < 1000 && {perimeter} > 200"')
-    measure.add_argument("-o", "--output", metavar="OUT", help="write the table to OUT (.csv, .tsv or .parquet); default: print it")
+    measure.add_argument("-o", "--output", metavar="OUT", help="write the table to OUT (.csv, .tsv or .parquet); default: print it (not with --store)")
     measure.add_argument(
         "--export-labels",
         metavar="TIFF",
         help="write a label image with only the regions in the table (after --filter), original label values kept",
+    )
+    measure.add_argument(
+        "--store",
+        metavar="DIR",
+        help="build the prepared store in DIR (OME-Zarr pyramids of the image and labels, every region's table as "
+        "Parquet), or reuse it while the inputs are unchanged; needs --labels; measured on Dask; --filter applies "
+        "to -o only",
     )
     _add_chunked_arguments(measure)
     measure.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -155,13 +163,22 @@ def build_parser():
 def _add_chunked_arguments(parser):
     group = parser.add_argument_group(
         "chunked measurement on Dask",
-        "used when --scheduler or --chunks is given, or when the image and labels are lazily readable "
+        "used with --store, when --scheduler or --chunks is given, or when the image and labels are lazily readable "
         "(OME-Zarr, TIFF, .npy) and larger than 1 GiB together; needs --labels",
     )
     group.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler (tcp://host:8786) instead of a local cluster")
     group.add_argument("--workers", type=int, metavar="N", help="workers of the local cluster (default 2)")
     group.add_argument("--memory-limit", metavar="SIZE", help="memory limit per local worker, e.g. 4GB")
     group.add_argument("--chunks", nargs="?", const="auto", metavar="SIDE", help="measure chunk by chunk, with chunks of SIDE pixels per axis")
+
+
+def _chunk_side(args):
+    """``--chunks`` as a number of pixels, or None for the sources' own chunks (a usage error otherwise)."""
+    if args.chunks in (None, "auto"):
+        return None
+    if not args.chunks.isdigit() or int(args.chunks) < 1:
+        raise UsageError(f"--chunks must be a positive number of pixels, not {args.chunks!r}")
+    return int(args.chunks)
 
 
 def _measure_chunked(args, properties):
@@ -172,14 +189,43 @@ def _measure_chunked(args, properties):
         return None
     if args.export_labels:
         raise UsageError("--export-labels needs the labels in memory; it cannot be combined with chunked measurement")
-    chunks = None
-    if args.chunks not in (None, "auto"):
-        if not args.chunks.isdigit() or int(args.chunks) < 1:
-            raise UsageError(f"--chunks must be a positive number of pixels, not {args.chunks!r}")
-        chunks = int(args.chunks)
+    chunks = _chunk_side(args)
     table = measure_files_chunked(args.image, args.labels, properties=properties, chunks=chunks, scheduler=args.scheduler,
                                   n_workers=args.workers, memory_limit=args.memory_limit)
     return table, None
+
+
+def _check_store_options(args):
+    """Usage errors of ``--store``, before any work."""
+    if not args.labels:
+        raise UsageError("--store needs the label image (--labels MASK); segmenting into a store is not available yet")
+    if args.export_labels:
+        raise UsageError("--export-labels cannot be combined with --store: the store measures on Dask, "
+                         "without the labels in memory")
+    if args.pixel_size:
+        raise UsageError("--pixel-size cannot be combined with --store: the store takes the pixel size from the files")
+    _chunk_side(args)
+
+
+def _prepare_store(args, properties):
+    """``measure --store``: build or reuse the entry (see :func:`regionscope.store.prepare`)."""
+    from regionscope.store import prepare
+
+    return prepare(args.store, args.image, args.labels, properties=properties, chunks=_chunk_side(args),
+                   scheduler=args.scheduler, n_workers=args.workers, memory_limit=args.memory_limit)
+
+
+def store_report(entry):
+    """The line ``measure --store`` ends with: what was written, or that nothing had to be."""
+    from regionscope.pipeline import regions_text
+
+    regions = regions_text(entry.manifest.get("regions", 0))
+    if entry.reused:
+        return (f"{entry.folder} reused: the image and labels are unchanged since it was written "
+                f"({regions}); nothing was recomputed")
+    levels = entry.manifest.get("levels", 1)
+    return (f"{regions} and image and label pyramids of {levels} level{'s' if levels != 1 else ''} written to "
+            f"{entry.folder} ({entry.manifest.get('build_seconds', 0):.1f} s)")
 
 
 def _add_input_arguments(parser, *, image_optional=False):
@@ -341,10 +387,19 @@ def run_measure(args):
     properties = args.properties.split(",") if args.properties else None
     if args.export_labels and not args.export_labels.lower().endswith((".tif", ".tiff")):
         raise UsageError(f"cannot write {args.export_labels}: --export-labels must end in .tif or .tiff")
+    if args.store:
+        _check_store_options(args)
     warn_unused_segmentation(args, options)
     n_writes = bool(args.output) + bool(args.export_labels)
-    with stages("reading image", 3 + n_writes):
-        measured = _measure_chunked(args, properties)
+    # The store's stages: opening and checking the inputs, measuring, the two pyramids.
+    first_stage, n_stages = ("checking the store", 4) if args.store else ("reading image", 3)
+    entry = None
+    with stages(first_stage, n_stages + n_writes):
+        if args.store:
+            entry = _prepare_store(args, properties)
+            measured = entry.read_table(), None
+        else:
+            measured = _measure_chunked(args, properties)
         if measured is None:
             measured = measure_files(
                 args.image,
@@ -372,9 +427,11 @@ def run_measure(args):
             stage(f"writing {Path(args.output).name}")
             write_table(table, args.output)
             written.append(args.output)
+    if entry is not None:
+        print(store_report(entry), file=sys.stderr)
     for path in written:
         print(f"{regions_text(len(table))} written to {path}", file=sys.stderr)
-    if not args.output:
+    if not args.output and entry is None:
         print(table.to_string(index=False) if len(table) else f"no regions (columns: {', '.join(table.columns)})")
     return 0
 
@@ -407,8 +464,11 @@ def check_port_free(host, port):
 
 def run_view(args):
     """``regionscope view``: serve the explorer app."""
-    from regionscope.app.server import serve_files
+    from regionscope.extras import app_extra_required
     from regionscope.segmentation import SegmentationError
+
+    with app_extra_required("regionscope view"):
+        from regionscope.app.server import serve_files
 
     segmentation = segmentation_options(args)
     warn_unused_segmentation(args, segmentation)
@@ -452,7 +512,10 @@ def run_hash_password(args):
     """``regionscope hash-password NAME``: a line for the --auth users file."""
     import getpass
 
-    from regionscope.app.security import USER_NAME, hash_password
+    from regionscope.extras import app_extra_required
+
+    with app_extra_required("regionscope hash-password"):
+        from regionscope.app.security import USER_NAME, hash_password
 
     if not USER_NAME.match(args.name):
         raise UsageError(f"user name {args.name!r}: use letters, digits and . _ @ + - (at most 64)")

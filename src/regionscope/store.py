@@ -31,12 +31,17 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from regionscope.errors import RegionscopeError
+
+if TYPE_CHECKING:
+    from regionscope.sources import ImageSource
 
 __all__ = ["PreparedImage", "StoreError", "downsample_labels", "prepare", "store_key"]
 
@@ -185,7 +190,20 @@ def _write_pyramid(group, levels, axes, spacing, client, name):
     group.attrs["multiscales"] = [{"version": "0.4", "name": name, "axes": _ngff_axes(axes), "datasets": datasets}]
 
 
-def prepare(store, image, labels, *, properties=None, label_method="mode", client=None, chunks=None, rebuild=False):
+def prepare(
+    store: str | os.PathLike,
+    image: str | os.PathLike | ImageSource,
+    labels: str | os.PathLike | ImageSource,
+    *,
+    properties: Sequence[str] | None = None,
+    label_method: str = "mode",
+    client=None,
+    chunks: int | tuple[int, ...] | None = None,
+    rebuild: bool = False,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    memory_limit: str | int | None = None,
+) -> PreparedImage:
     """Build an image's entry in ``store`` (pyramids and table), or reuse it when its inputs are unchanged.
 
     Parameters
@@ -193,27 +211,46 @@ def prepare(store, image, labels, *, properties=None, label_method="mode", clien
     store : str or os.PathLike
         The store folder (created when missing).
     image, labels : str, os.PathLike or ImageSource
-        Anything :func:`regionscope.sources.open_source` opens.
+        Anything :func:`regionscope.sources.open_source` opens; the labels
+        have the image's spatial shape, (Y, X) or (Z, Y, X).
     properties : sequence of str or None
         As in :func:`regionscope.measure`.
     label_method : {"mode", "nearest"}
         How label levels are downsampled.
     client : distributed.Client or None
-        Default: a LocalCluster for the time of the build.
+        Run on this client. Otherwise one is made with
+        :func:`regionscope.chunked.dask_client` from ``scheduler``,
+        ``n_workers`` and ``memory_limit``, for the time of the build only:
+        reusing an entry starts no cluster.
+    chunks : int, tuple of int or None
+        Chunk shape of the measurement, as in :func:`regionscope.chunked.measure_chunked`.
     rebuild : bool
         Build even when the entry is up to date.
+    scheduler, n_workers, memory_limit
+        As in :func:`regionscope.chunked.dask_client`, without ``client``.
 
     Returns
     -------
     PreparedImage
+
+    Notes
+    -----
+    Inside :func:`regionscope.progress.stages` (the command line's bar) the
+    build names its stages: measuring, then each pyramid.
     """
-    from regionscope.chunked import dask_client, measure_chunked
+    from regionscope.chunked import dask_client
     from regionscope.sources import ImageSource, open_source
 
     image = image if isinstance(image, ImageSource) else open_source(image)
     labels = labels if isinstance(labels, ImageSource) else open_source(labels)
     if label_method not in ("mode", "nearest"):
         raise StoreError(f"unknown label downsampling {label_method!r}; choose 'nearest' or 'mode'")
+    if labels.spatial_shape != image.spatial_shape:
+        # Before anything is written, naming both files (the measurement would name neither).
+        raise StoreError(
+            f"{labels.location}: the labels (shape {labels.spatial_shape}) do not fit the image {image.location} "
+            f"(spatial shape {image.spatial_shape}); the labels must be made from this image"
+        )
     folder = Path(store) / "images" / store_key(image.location, labels.location)
     wanted = {
         "version": MANIFEST_VERSION,
@@ -234,10 +271,15 @@ def prepare(store, image, labels, *, properties=None, label_method="mode", clien
     started = time.perf_counter()
     partial = folder.with_name(folder.name + ".building")
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    try:
+        partial.mkdir(parents=True)
+    except OSError as exc:
+        # A file where the folder should be, a read-only disk: say which store, not a traceback.
+        raise StoreError(f"{store}: cannot create the store's folders there ({exc.strerror or exc}); "
+                         "give a folder that can be created and written") from None
     try:
         if client is None:
-            with dask_client() as own:
+            with dask_client(scheduler, n_workers=n_workers, memory_limit=memory_limit) as own:
                 manifest = _build(partial, image, labels, properties, label_method, own, chunks, wanted)
         else:
             manifest = _build(partial, image, labels, properties, label_method, client, chunks, wanted)
@@ -256,12 +298,15 @@ def _build(folder, image, labels, properties, label_method, client, chunks, mani
     import zarr
 
     from regionscope.chunked import measure_chunked
+    from regionscope.progress import stage
 
+    stage("measuring regions")
     table = measure_chunked(labels, image, properties, chunks=chunks, client=client, channel_names=image.channel_names)
     table.to_parquet(folder / "regions.parquet", index=False)
 
     n_levels = _n_levels(labels.spatial_shape)
     root = zarr.open_group(str(folder / "image.zarr"), mode="w", zarr_format=2)
+    stage("writing the image pyramid")
     image_levels = [image.to_dask(0)]
     for _ in range(n_levels - 1):
         image_levels.append(_dask_image_level(image_levels[-1], image.spatial_ndim))
@@ -269,6 +314,7 @@ def _build(folder, image, labels, properties, label_method, client, chunks, mani
     if image.channel_names:
         root.attrs["omero"] = {"channels": [{"label": name} for name in image.channel_names]}
 
+    stage("writing the label pyramid")
     label_levels = [labels.to_dask(0)]
     for _ in range(n_levels - 1):
         label_levels.append(_dask_label_level(label_levels[-1], label_method))
