@@ -45,6 +45,10 @@ def relabel_with_values(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # relabel_sequential maps values through a hash table: faster than
     # np.unique(return_inverse=True) for the usual few thousand regions, slower
     # for millions of distinct values (which then are millions of regions).
+    if not labels.flags.writeable:
+        # skimage's map_array takes a writable buffer only (seen with arrays read-only by design,
+        # e.g. the registry's datasets); the copy is freed on return.
+        labels = labels.copy()
     relabelled, forward, _ = relabel_sequential(labels)
     values = np.asarray(forward.in_values)
     if values.size == 0 or values[0] != 0:

@@ -64,3 +64,9 @@ def test_the_overlay_payload_has_every_label_exactly():
         assert response_values(reply)["rs-overlay-colors.data"]["labels"] == [str(v) for v in HUGE]
         query = client.call(client.callback_of("rs-query-result.data"), {"rs-query.value": "area > 0", "rs-dataset.data": {"id": served.dataset.id}}, "rs-query.value")
         assert response_values(query)["rs-query-result.data"]["labels"] == [str(v) for v in HUGE]
+
+
+def test_json_labels_of_a_python_list_mixing_small_and_huge_labels_is_exact():
+    # The annotation store returns Python ints; NumPy would make this mix float64.
+    assert json_labels([2**40 + 1, 2**64 - 1]) == ["1099511627777", "18446744073709551615"]
+    assert json_labels([3, 7]) == [3, 7] and json_labels([]) == []

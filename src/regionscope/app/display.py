@@ -310,13 +310,19 @@ def json_labels(values):
 
     Parameters
     ----------
-    values : ndarray of int, shape (n,)
+    values : ndarray of int, shape (n,), or sequence of int
+        A list of Python ints stays exact (NumPy would make a mix of small
+        labels and labels of 2**63 or more float64).
 
     Returns
     -------
     list of int or list of str
     """
-    values = np.asarray(values)
+    if not isinstance(values, np.ndarray):
+        values = [int(value) for value in values]
+        if all(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER for value in values):
+            return values
+        return [str(value) for value in values]
     if values.size == 0 or (int(values.max()) <= MAX_SAFE_INTEGER and int(values.min()) >= -MAX_SAFE_INTEGER):
         return values.tolist()
     return [str(value) for value in values.tolist()]
