@@ -182,7 +182,7 @@ def test_import_linter_contract():
         [str(lint_imports), "--no-cache", "--no-logo"], cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, f"lint-imports failed with the [tool.importlinter] of pyproject.toml:\n{result.stdout}{result.stderr}"
-    assert "The command line sits above the app KEPT" in result.stdout
+    assert "Layers: cli above app above the core KEPT" in result.stdout
 
 
 # ------------------------------------------------ without the app extra

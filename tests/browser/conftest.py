@@ -80,7 +80,7 @@ def new_page(browser, request, console_errors):
     """Open pages in a fresh browser context; screenshot and console check at the end."""
     contexts = []
 
-    def open_page(url, *, context=None, viewport=(1400, 900)):
+    def open_page(url, *, context=None, viewport=(1400, 900), ready=None):
         if context is None:
             context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
             contexts.append(context)
@@ -88,7 +88,7 @@ def new_page(browser, request, console_errors):
         page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
         page.on("pageerror", lambda error: console_errors.append(f"page error: {error}"))
         page.goto(url)
-        wait_until_ready(page)
+        (ready or wait_until_ready)(page)
         return page
 
     yield open_page
