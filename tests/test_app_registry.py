@@ -10,6 +10,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from regionscope.app.registry import DatasetGoneError, DatasetRegistry
+from regionscope.app.view_data import view_data
 from regionscope.errors import RegionscopeError
 from regionscope.io import ImageData
 from regionscope.segmentation import DEFAULTS
@@ -66,7 +67,7 @@ def test_eviction_and_rebuild_from_recipe():
     assert rebuilt.id == datasets[0].id
     assert rebuilt.name == "d1"
     pd.testing.assert_frame_equal(rebuilt.table, datasets[0].table)
-    assert_array_equal(rebuilt.index, datasets[0].index)
+    assert_array_equal(registry.view_of(rebuilt).index, view_data(datasets[0]).index)
     # Rebuilt datasets are kept again.
     assert registry.get(datasets[0].id) is rebuilt
 

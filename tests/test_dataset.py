@@ -1,4 +1,4 @@
-"""Prepared datasets: label-index raster, ids, table order, contours, immutability."""
+"""Prepared datasets: ids, table order, immutability (what a viewer draws them with: test_app_view_data.py)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from regionscope.dataset import (
-    MAX_REGIONS,
     Dataset,
     content_hash,
     dataset_id,
-    label_index,
     prepare_dataset,
 )
+from regionscope.app.view_data import view_data
 from regionscope.io import ImageData
 from regionscope.segmentation import DEFAULTS
 
@@ -24,57 +23,6 @@ def _blobs():
     image[1:4, 1:4] = 100
     image[6:9, 7:11] = 100
     return image
-
-
-# --- label_index --------------------------------------------------------------
-
-
-def test_label_index_dense(nonsequential):
-    # Labels {3, 10, 200}: dense enough for a lookup table.
-    index = label_index(nonsequential, np.array([3, 10, 200]))
-    assert index.dtype == np.uint32
-    expected = np.zeros((5, 6), dtype=np.uint32)
-    expected[0, 0] = 3
-    expected[2, 2:4] = 2
-    expected[4, 3:6] = 1
-    assert_array_equal(index, expected)
-
-
-def test_label_index_sparse():
-    # 10**7 is far above 4 * n + 65536: the searchsorted path.
-    labels = np.array([[0, 5], [10**7, 0], [5, 10**7]], dtype=np.int64)
-    index = label_index(labels, np.array([5, 10**7]))
-    assert index.dtype == np.uint32
-    assert_array_equal(index, [[0, 1], [2, 0], [1, 2]])
-
-
-def test_label_index_dense_and_sparse_agree():
-    labels = np.array([[0, 1, 2], [70000, 0, 1]], dtype=np.uint32)
-    values = np.array([1, 2, 70000])
-    # 70000 <= 4 * 3 + 65536 is false, so this is sparse; compare with a dense case.
-    sparse = label_index(labels, values)
-    dense = label_index(np.where(labels == 70000, 3, labels), np.array([1, 2, 3]))
-    assert_array_equal(sparse, dense)
-    assert_array_equal(sparse, [[0, 1, 2], [3, 0, 1]])
-
-
-def test_label_index_3d():
-    labels = np.zeros((2, 2, 2), dtype=np.int32)
-    labels[1, 1, 1] = 4
-    labels[0, 0, 0] = 2
-    assert_array_equal(label_index(labels, np.array([2, 4])), [[[1, 0], [0, 0]], [[0, 0], [0, 2]]])
-
-
-def test_label_index_no_regions():
-    index = label_index(np.zeros((3, 4), dtype=np.uint8), np.array([], dtype=np.int64))
-    assert index.dtype == np.uint32
-    assert_array_equal(index, np.zeros((3, 4)))
-
-
-def test_label_index_too_many_regions():
-    with pytest.raises(ValueError, match="at most"):
-        # A broadcast view: the length without allocating 2**24 values.
-        label_index(np.zeros((1, 1), dtype=np.int64), np.broadcast_to(np.int64(1), (MAX_REGIONS + 1,)))
 
 
 # --- prepare_dataset ----------------------------------------------------------
@@ -100,22 +48,8 @@ def test_prepare_dataset_fields(prepared, tiny):
     assert prepared.table["intensity_mean"].tolist() == expected["intensity_mean"]
 
 
-def test_prepare_dataset_contours_for_each_label(prepared):
-    assert_array_equal(prepared.contours.labels(), [1, 2, 3])
-    for label in (1, 2, 3):
-        assert len(prepared.contours.rings(label)) == 1
-
-
-def test_prepare_dataset_index(prepared, tiny):
-    _, labels, _ = tiny
-    index = prepared.index
-    assert index.dtype == np.uint32
-    assert_array_equal(index, labels)  # labels 1, 2, 3 are already rows 0, 1, 2 + 1
-    assert_array_equal(prepared.index_plane(), index)
-
-
 def test_prepare_dataset_arrays_read_only(prepared):
-    for array in (prepared.index, prepared.labels):
+    for array in (prepared.labels,):
         assert not array.flags.writeable
         with pytest.raises(ValueError):
             array[0, 0] = 1
@@ -135,8 +69,6 @@ def test_prepare_dataset_table_sorted(nonsequential):
     dataset = prepare_dataset(ImageData(nonsequential.astype(float)), nonsequential)
     assert dataset.table["label"].tolist() == [3, 10, 200]
     assert dataset.table["area"].tolist() == [3, 2, 1]
-    assert dataset.index[0, 0] == 3
-    assert dataset.index[4, 3] == 1
 
 
 def test_prepare_dataset_id_stable_for_equal_inputs(tiny):
@@ -174,7 +106,7 @@ def test_prepare_dataset_segments_without_labels():
     assert dataset.labels_given is False
     assert dataset.segmentation == {**DEFAULTS, "min_size": 0}
     assert dataset.table["area"].tolist() == [9, 12]
-    assert_array_equal(dataset.contours.labels(), [1, 2])
+    assert_array_equal(view_data(dataset).contours.labels(), [1, 2])
 
 
 def test_prepare_dataset_id_differs_for_different_segmentation():
@@ -197,8 +129,6 @@ def test_segmented_and_given_labels_have_different_ids():
 def test_prepare_dataset_no_regions():
     dataset = prepare_dataset(ImageData(np.zeros((4, 4))), np.zeros((4, 4), dtype=np.int32))
     assert len(dataset.table) == 0
-    assert len(dataset.contours) == 0
-    assert_array_equal(dataset.index, np.zeros((4, 4)))
     assert dataset.row_of(1) is None
 
 
@@ -231,11 +161,12 @@ def test_n_planes_3d():
     dataset = prepare_dataset(image, labels)
     assert dataset.n_planes == 3
     assert dataset.shape == (3, 4, 5)
-    assert dataset.index_plane(2).shape == (4, 5)
-    assert_array_equal(dataset.index_plane(2), labels[2])
-    assert_array_equal(dataset.index_plane(1), np.zeros((4, 5)))
-    assert dataset.contours.rings(1, plane=0)
-    assert dataset.contours.rings(1, plane=2) == []
+    view = view_data(dataset)
+    assert view.index_plane(2).shape == (4, 5)
+    assert_array_equal(view.index_plane(2), labels[2])
+    assert_array_equal(view.index_plane(1), np.zeros((4, 5)))
+    assert view.contours.rings(1, plane=0)
+    assert view.contours.rings(1, plane=2) == []
 
 
 # --- content_hash -------------------------------------------------------------

@@ -1,9 +1,9 @@
-"""A prepared dataset: image, labels, region table and geometry, computed once.
+"""A prepared dataset: image, labels, region table and metadata, computed once.
 
 A :class:`Dataset` is immutable: its arrays are read-only and nothing in it
-changes after :func:`prepare_dataset` returns. Everything a view needs per
-region (the table, the outlines, the label-index raster) is computed here, not
-in the callbacks that show it.
+changes after :func:`prepare_dataset` returns. How a viewer draws it (outlines,
+a raster of table rows) is the viewer's business: the app computes those from
+the dataset (``regionscope.app.view_data``).
 """
 
 from __future__ import annotations
@@ -14,14 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from regionscope.contours import RegionContours, region_contours
 from regionscope.io import ImageData
 from regionscope.measurement import measure_image
 from regionscope.progress import stage
 from regionscope.segmentation import segment, segmentation_settings, uses_luminance
-
-#: Largest number of regions the label-index raster can address (24 bits).
-MAX_REGIONS = 2**24 - 1
 
 
 def content_hash(*parts):
@@ -70,11 +66,6 @@ class Dataset:
     labels : ndarray of int, shape (Y, X) or (Z, Y, X)
     table : pandas.DataFrame
         One row per region, sorted by ``label``.
-    contours : RegionContours
-        Every ring of every region (per plane in 3D).
-    index : ndarray of uint32, same shape as ``labels``
-        0 for background, ``i + 1`` for the region in table row ``i``; what the
-        browser decodes to find the region under the cursor.
     labels_given : bool
         Whether the labels came from the user (False: from :func:`segment`).
     segmentation : dict
@@ -87,8 +78,6 @@ class Dataset:
     image: ImageData
     labels: np.ndarray
     table: pd.DataFrame
-    contours: RegionContours
-    index: np.ndarray
     labels_given: bool
     segmentation: dict = field(default_factory=dict)
 
@@ -107,10 +96,6 @@ class Dataset:
         """Label of each table row, ndarray of int64, shape (n_regions,)."""
         return self.table["label"].to_numpy()
 
-    def index_plane(self, plane=0):
-        """The label-index raster of one z-plane, shape (Y, X)."""
-        return self.index[plane] if self.index.ndim == 3 else self.index
-
     def row_of(self, label):
         """Table row (a Series) of a label, or None when there is no such region."""
         position = np.searchsorted(self.label_values, label)
@@ -119,34 +104,8 @@ class Dataset:
         return None
 
 
-def label_index(labels, label_values):
-    """Map label values to ``1 + position`` in ``label_values`` (0 stays 0).
-
-    Parameters
-    ----------
-    labels : ndarray of int, shape (Y, X) or (Z, Y, X)
-    label_values : ndarray of int, shape (n,)
-        Sorted label values (the table's ``label`` column).
-
-    Returns
-    -------
-    ndarray of uint32, same shape as ``labels``
-    """
-    if len(label_values) > MAX_REGIONS:
-        raise ValueError(f"{len(label_values)} regions: at most {MAX_REGIONS} can be shown")
-    if len(label_values) == 0:
-        return np.zeros(labels.shape, dtype=np.uint32)
-    if label_values[-1] <= 4 * len(label_values) + 65536:
-        # Dense labels: one lookup table, faster than searchsorted per pixel.
-        lookup = np.zeros(int(label_values[-1]) + 1, dtype=np.uint32)
-        lookup[label_values] = np.arange(1, len(label_values) + 1, dtype=np.uint32)
-        return lookup[labels]
-    positions = np.searchsorted(label_values, labels) + 1
-    return np.where(labels == 0, 0, positions).astype(np.uint32)
-
-
 def prepare_dataset(image, labels=None, *, name="image", segmentation=None, properties=None):
-    """Segment (if needed), measure and outline an image: everything a view needs.
+    """Segment (if needed) and measure an image: the dataset a view shows.
 
     Parameters
     ----------
@@ -176,15 +135,12 @@ def prepare_dataset(image, labels=None, *, name="image", segmentation=None, prop
         labels = labels.copy()
     stage("measuring")
     table = measure_image(image, labels, properties)
-    stage("outlining regions")
     return Dataset(
         id=dataset_id(image, labels if labels_given else None, segmentation, properties),
         name=name,
         image=image,
         labels=_read_only(labels),
         table=table,
-        contours=region_contours(labels),
-        index=_read_only(label_index(labels, table["label"].to_numpy())),
         labels_given=labels_given,
         segmentation=segmentation,
     )

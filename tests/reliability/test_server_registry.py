@@ -45,9 +45,10 @@ def test_memory_stays_within_the_budget_whatever_is_opened(tmp_path):
     """The audit: 36 different masks (here 24) of one image raised RSS linearly. Now: bounded by max_bytes."""
     image_path = _image(tmp_path)
     masks = _masks(tmp_path, 24)
-    probe = DatasetRegistry().open_files(image_path, masks[0])
-    one = dataset_nbytes(probe)
-    del probe
+    probe_registry = DatasetRegistry()
+    probe = probe_registry.open_files(image_path, masks[0])
+    one = dataset_nbytes(probe, probe_registry.view_of(probe))
+    del probe, probe_registry
     budget = 3 * one
     registry = DatasetRegistry(max_prepared=100, max_bytes=budget)
     gc.collect()

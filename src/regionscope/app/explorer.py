@@ -159,6 +159,10 @@ class Explorer:
             **options,
         )
 
+    def view_of(self, dataset):
+        """What the viewer draws a dataset with: its outlines and label-index raster (:mod:`view_data`)."""
+        return self.registry.view_of(dataset)
+
     def dataset_of(self, store):
         """The tab's dataset; DatasetGoneError for an id this server does not hold for this user.
 

@@ -142,7 +142,7 @@ def register(explorer):
             visible_rows = np.isin(dataset.label_values, np.asarray(wanted, dtype=dataset.label_values.dtype))
         png = view_png(
             picture[::step, ::step],
-            dataset.index_plane(plane)[::step, ::step],
+            explorer.view_of(dataset).index_plane(plane)[::step, ::step],
             colors,
             visible_rows,
             mode=mode or "outline",

@@ -13,9 +13,9 @@ from regionscope.app.figure import highlight_shapes, zoom_ranges
 from regionscope.app.stores import Highlight
 
 
-def nearest_plane(dataset, label, target):
+def nearest_plane(view, label, target):
     """The plane nearest ``target`` on which region ``label`` has pixels (the centroid of a curved region can miss it)."""
-    planes = np.unique(dataset.contours.plane[dataset.contours.label == label])
+    planes = view.planes_of(label)
     if len(planes) and target not in planes:
         return int(planes[np.argmin(np.abs(planes - target))])
     return target
@@ -53,7 +53,7 @@ def register(explorer):
         if dataset.labels.ndim != 3 or row is None:
             return no_update
         target = int(round(row["centroid-0"])) if "centroid-0" in row else plane
-        target = nearest_plane(dataset, label, target)
+        target = nearest_plane(explorer.view_of(dataset), label, target)
         return target if target != plane else no_update
 
     @explorer.callback(
@@ -72,7 +72,7 @@ def register(explorer):
         if row is None:
             return highlight
         plane_index = int(plane or 0) if dataset.labels.ndim == 3 else None
-        highlight["shapes"] = highlight_shapes(dataset.contours.rings(label, plane_index))
+        highlight["shapes"] = highlight_shapes(explorer.view_of(dataset).contours.rings(label, plane_index))
         if ctx.triggered_id == ids.FOCUS and focus.get("source") == "table" and zoom:
             highlight["zoom"] = focus_zoom(dataset, row, focus)
         return highlight

@@ -1,7 +1,8 @@
 """The server's datasets, keyed by id.
 
-The registry holds immutable :class:`~regionscope.dataset.Dataset` objects and,
-for each id, a :class:`Recipe` that rebuilds it. Browsers keep only the id (in a
+The registry holds immutable :class:`~regionscope.dataset.Dataset` objects with
+what the viewer draws them with (:class:`~regionscope.app.view_data.ViewData`)
+and, for each id, a :class:`Recipe` that rebuilds it. Browsers keep only the id (in a
 ``dcc.Store``); every callback looks its dataset up here.
 
 Memory is bounded by a budget in bytes (``max_bytes``), whatever users upload:
@@ -36,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from regionscope.app.view_data import view_data
 from regionscope.dataset import dataset_id, prepare_dataset
 from regionscope.errors import RegionscopeError
 
@@ -62,15 +64,13 @@ def default_budget():
     return int(min(2 * 2**30, ram // 4))
 
 
-def dataset_nbytes(dataset):
-    """Bytes a prepared dataset holds: image, labels, index raster, table and outlines."""
+def dataset_nbytes(dataset, view=None):
+    """Bytes a prepared dataset holds: image, labels, table, and the view's index raster and outlines."""
     total = 0
-    for array in (dataset.image.data, dataset.labels, dataset.index):
+    for array in (dataset.image.data, dataset.labels):
         total += array.nbytes if isinstance(array, np.ndarray) else 0
     total += int(dataset.table.memory_usage(deep=True, index=True).sum())
-    contours = dataset.contours
-    total += sum(getattr(contours, name).nbytes for name in ("label", "plane", "start", "coords"))
-    return total
+    return total + (view.nbytes if view is not None else 0)
 
 
 def _file_key(path):
@@ -142,6 +142,7 @@ class DatasetRegistry:
         self.on_forget = on_forget
         self._lock = threading.Lock()
         self._prepared = OrderedDict()  # id -> (Dataset, nbytes)
+        self._views = {}  # id -> ViewData of the prepared datasets
         self._recipes = OrderedDict()  # id -> Recipe, least recently used first
         self._owners = {}  # id -> set of owners, or PUBLIC
         self._keys = {}  # cheap key -> id
@@ -209,6 +210,22 @@ class DatasetRegistry:
         return self._once(("id", dataset_id_), lambda: self._build(recipe), owner=None, recipe=recipe)
 
     # -- opening ------------------------------------------------------------
+
+    def view_of(self, dataset):
+        """What the viewer draws ``dataset`` with (made again if the budget dropped it meanwhile).
+
+        Parameters
+        ----------
+        dataset : Dataset
+            A dataset this registry returned (access was checked then).
+
+        Returns
+        -------
+        ViewData
+        """
+        with self._lock:
+            view = self._views.get(dataset.id)
+        return view if view is not None else view_data(dataset)
 
     def open(self, image, labels=None, *, name="image", segmentation=None, owner=PUBLIC):
         """Prepare (or find) the dataset of in-memory inputs and return it.
@@ -315,6 +332,7 @@ class DatasetRegistry:
                 if recipe is None:
                     continue
                 self._prepared.pop(current, None)
+                self._views.pop(current, None)
                 self._owners.pop(current, None)
                 for key in [k for k, v in self._keys.items() if v == current]:
                     del self._keys[key]
@@ -380,12 +398,13 @@ class DatasetRegistry:
         try:
             with self._slots:
                 dataset = build()
+                view = view_data(dataset)
         except BaseException as exc:
             with self._lock:
                 del self._inflight[key]
             future.set_exception(exc)
             raise
-        dataset = self._keep(dataset, recipe, owner, cheap_key)
+        dataset = self._keep(dataset, view, recipe, owner, cheap_key)
         with self._lock:
             del self._inflight[key]
         future.set_result(dataset)
@@ -401,14 +420,15 @@ class DatasetRegistry:
             owners.add(owner)
             self._owners[dataset_id_] = owners
 
-    def _keep(self, dataset, recipe, owner, cheap_key):
-        size = dataset_nbytes(dataset)
+    def _keep(self, dataset, view, recipe, owner, cheap_key):
+        size = dataset_nbytes(dataset, view)
         forget = []
         with self._lock:
             if dataset.id in self._prepared:
                 dataset = self._prepared[dataset.id][0]  # equal content opened another way
             else:
                 self._prepared[dataset.id] = (dataset, size)
+                self._views[dataset.id] = view
                 self.stats["prepared"] += 1
             self._prepared.move_to_end(dataset.id)
             self._recipes.setdefault(dataset.id, recipe)
@@ -418,7 +438,8 @@ class DatasetRegistry:
             self._add_owner(dataset.id, owner)
             total = sum(s for _, s in self._prepared.values())
             while len(self._prepared) > 1 and (len(self._prepared) > self.max_prepared or total > self.max_bytes):
-                _, (_, dropped) = self._prepared.popitem(last=False)
+                dropped_id, (_, dropped) = self._prepared.popitem(last=False)
+                self._views.pop(dropped_id, None)
                 total -= dropped
             excess = len(self._recipes) - self.max_recipes
             forget = [i for i in list(self._recipes)[: max(excess, 0)] if i != dataset.id]

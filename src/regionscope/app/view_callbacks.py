@@ -168,7 +168,7 @@ def register(explorer):
             return display.encode_picture(shown), display.halo_color(shown)
 
         def index_picture():
-            return display.encode_index_png(dataset.index_plane(plane)[::step, ::step])
+            return display.encode_index_png(explorer.view_of(dataset).index_plane(plane)[::step, ::step])
 
         source, halo = pictures.get((dataset.id, "image", plane, channel), picture)
         label_map = LabelMap(
