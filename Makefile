@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: run test test-fast bench browsers install install-test clean
+.PHONY: run test test-fast lint format bench browsers install install-test clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,13 +35,22 @@ browsers:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver nodejs; \
 	fi
 
-## test: the whole suite: Python (browser tests included), then the JavaScript unit tests
-test: install-test browsers
+## lint: ruff's lint rules and formatting (pyproject.toml [tool.ruff]); `make format` applies the formatting
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-test
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## test: the whole suite: lint, the JavaScript unit tests, then Python (browser tests included)
+test: install-test browsers lint
 	node --test tests/js/
 	$(VENV)/bin/pytest
 
 ## test-fast: everything but the browser tests
-test-fast: install-test
+test-fast: install-test lint
 	node --test tests/js/
 	$(VENV)/bin/pytest -m "not browser"
 

@@ -152,7 +152,6 @@ PAGE_HELPERS = r"""
 """
 
 
-
 def chromium_version(browser):
     return browser.version
 
@@ -259,8 +258,7 @@ def load_page(browser, url, *, timeout_ms=120000, keep=False):
     result["bytes_total"] = sum(by_category.values())
     result["bytes_data"] = sum(v for k, v in by_category.items() if k != "libraries")
     result["responses"] = [
-        {"url": row["name"].split("/", 3)[-1][:80], "category": categorize(row["name"]), "body": row["body"]}
-        for row in rows
+        {"url": row["name"].split("/", 3)[-1][:80], "category": categorize(row["name"]), "body": row["body"]} for row in rows
     ]
     result["page_errors"] = errors
     try:
@@ -318,7 +316,9 @@ def measure_filter(page, areas, reps, *, timeout_ms=60000):
             [threshold, timeout_ms],
         )
         expected = int((areas > threshold).sum())
-        page.wait_for_function("(n) => document.querySelector('#rs-count').textContent.startsWith(n + ' of')", arg=expected, timeout=timeout_ms)
+        page.wait_for_function(
+            "(n) => document.querySelector('#rs-count').textContent.startsWith(n + ' of')", arg=expected, timeout=timeout_ms
+        )
         ms, frame = _elapsed(result)
         samples.append({"ms": ms, "frame": frame, "threshold": threshold, "shown": expected})
         page.wait_for_timeout(150)
@@ -349,7 +349,9 @@ def measure_query(page, areas, reps, *, timeout_ms=60000):
         )
         query.press("Enter")
         result = page.evaluate("() => __rs.collect()")
-        page.wait_for_function("(n) => document.querySelector('#rs-count').textContent.startsWith(n + ' of')", arg=expected, timeout=timeout_ms)
+        page.wait_for_function(
+            "(n) => document.querySelector('#rs-count').textContent.startsWith(n + ' of')", arg=expected, timeout=timeout_ms
+        )
         ms, frame = _elapsed(result)
         samples.append({"ms": ms, "frame": frame, "query": text, "shown": expected})
         page.wait_for_timeout(150)
@@ -546,7 +548,7 @@ def measure_pan(page, reps, *, timeout_ms=60000):
 def box_select_available(page):
     """Whether the figure offers box or lasso selection (the modebar buttons)."""
     return page.evaluate(
-        "() => Boolean(document.querySelector('#rs-graph .modebar-btn[data-val=\"select\"], #rs-graph .modebar-btn[data-val=\"lasso\"]'))"
+        '() => Boolean(document.querySelector(\'#rs-graph .modebar-btn[data-val="select"], #rs-graph .modebar-btn[data-val="lasso"]\'))'
     )
 
 
@@ -605,7 +607,13 @@ def measure_select(page, table, reps, *, mode="select", timeout_ms=15000, seed=2
                     path = [(x0, y0), (x0 + side / 2, y0 + side / 2), (x0 + side, y0 + side)]
                     corners = [(x0, y0), (x0 + side, y0 + side)]
                 else:  # a diamond
-                    path = [(x0 + side / 2, y0), (x0 + side, y0 + side / 2), (x0 + side / 2, y0 + side), (x0, y0 + side / 2), (x0 + side / 2, y0 + 1)]
+                    path = [
+                        (x0 + side / 2, y0),
+                        (x0 + side, y0 + side / 2),
+                        (x0 + side / 2, y0 + side),
+                        (x0, y0 + side / 2),
+                        (x0 + side / 2, y0 + 1),
+                    ]
                     corners = path[:4]
                 data = [page.evaluate("([x, y]) => __rs.toData(x, y)", list(point)) for point in corners]
                 if mode == "select":

@@ -54,12 +54,16 @@ def write_zarr(folder, side, n_regions, *, chunk=1024, seed=0):
     rng = np.random.default_rng(seed)
     n_cells = per_axis * per_axis
     radius = rng.uniform(0.25, 0.62, (n_cells, 2)) * cell  # up to 0.62: some regions reach the next cell's edge
-    centre = (rng.uniform(0.38, 0.62, (n_cells, 2)) * cell)
+    centre = rng.uniform(0.38, 0.62, (n_cells, 2)) * cell
     present = np.zeros(n_cells, dtype=bool)
     present[rng.choice(n_cells, n_regions, replace=False)] = True
     brightness = rng.integers(500, 4000, n_cells)
-    labels = zarr.create_array(str(folder / "labels.zarr"), shape=(side, side), chunks=(chunk, chunk), dtype=np.uint32, overwrite=True)
-    image = zarr.create_array(str(folder / "image.zarr"), shape=(side, side), chunks=(chunk, chunk), dtype=np.uint16, overwrite=True)
+    labels = zarr.create_array(
+        str(folder / "labels.zarr"), shape=(side, side), chunks=(chunk, chunk), dtype=np.uint32, overwrite=True
+    )
+    image = zarr.create_array(
+        str(folder / "image.zarr"), shape=(side, side), chunks=(chunk, chunk), dtype=np.uint16, overwrite=True
+    )
     for r0 in range(0, side, chunk):
         for c0 in range(0, side, chunk):
             rows = np.arange(r0, min(r0 + chunk, side))[:, None] + 0.5
@@ -73,9 +77,9 @@ def write_zarr(folder, side, n_regions, *, chunk=1024, seed=0):
             dx = (cols - cc * cell - centre[index, 1]) / radius[index, 1]
             inside = (dy * dy + dx * dx <= 1) & present[index]
             block[inside] = (index[inside] + 1).astype(np.uint32)
-            labels[r0:r0 + rows.size, c0:c0 + cols.size] = block
+            labels[r0 : r0 + rows.size, c0 : c0 + cols.size] = block
             noise = np.random.default_rng((seed, r0, c0)).integers(0, 300, block.shape)
-            image[r0:r0 + rows.size, c0:c0 + cols.size] = (np.where(inside, brightness[index], 100) + noise).astype(np.uint16)
+            image[r0 : r0 + rows.size, c0 : c0 + cols.size] = (np.where(inside, brightness[index], 100) + noise).astype(np.uint16)
     return folder / "labels.zarr", folder / "image.zarr", int(present.sum())
 
 
@@ -84,8 +88,12 @@ def on_cluster(task, *, workers, memory_limit):
     from distributed import Client, LocalCluster
 
     memory.reset_peak()
-    with LocalCluster(n_workers=workers, threads_per_worker=1, memory_limit=memory_limit, dashboard_address=None,
-                      host="127.0.0.1") as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, memory_limit=memory_limit, dashboard_address=None, host="127.0.0.1"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         # Imports on the workers are start-up, not measurement.
         client.run(lambda: (__import__("regionscope.chunked"), __import__("dask_image.ndmeasure"), memory.reset_peak()))
         before = set(client.scheduler_info()["workers"])
@@ -93,9 +101,15 @@ def on_cluster(task, *, workers, memory_limit):
         result = task(client)
         elapsed = time.perf_counter() - started
         peaks = sorted(v["peak"] for v in client.run(memory.status).values())
-        replaced = len(set(client.scheduler_info()["workers"]) - before)  # a killed or restarted worker comes back under a new address
-    return {"seconds": round(elapsed, 2), "worker_peak_mb": [round(p / memory.MB) for p in peaks],
-            "client_peak_mb": round(memory.status()["peak"] / memory.MB), "workers_replaced": replaced}, result
+        replaced = len(
+            set(client.scheduler_info()["workers"]) - before
+        )  # a killed or restarted worker comes back under a new address
+    return {
+        "seconds": round(elapsed, 2),
+        "worker_peak_mb": [round(p / memory.MB) for p in peaks],
+        "client_peak_mb": round(memory.status()["peak"] / memory.MB),
+        "workers_replaced": replaced,
+    }, result
 
 
 def main(argv=None):
@@ -116,8 +130,13 @@ def main(argv=None):
     from regionscope.sources import open_source
 
     folder = Path(tempfile.mkdtemp(prefix="rs-chunked-bench-"))
-    results = {"side": args.side, "regions": args.regions, "chunk": args.chunk, "workers": args.workers,
-               "memory_limit": args.memory_limit}
+    results = {
+        "side": args.side,
+        "regions": args.regions,
+        "chunk": args.chunk,
+        "workers": args.workers,
+        "memory_limit": args.memory_limit,
+    }
     try:
         started = time.perf_counter()
         labels_path, image_path, n = write_zarr(folder, args.side, args.regions, chunk=args.chunk)
@@ -125,12 +144,16 @@ def main(argv=None):
         print(f"generated {args.side}² with {n} regions in {results['generate_seconds']} s", file=sys.stderr)
         labels, image = open_source(labels_path), open_source(image_path)
 
-        stats, table = on_cluster(lambda c: measure_chunked(labels, image, client=c), workers=args.workers, memory_limit=args.memory_limit)
+        stats, table = on_cluster(
+            lambda c: measure_chunked(labels, image, client=c), workers=args.workers, memory_limit=args.memory_limit
+        )
         stats["rows"] = len(table)
         results["regionscope_default_properties"] = stats
         print("regionscope, default properties:", stats, file=sys.stderr)
 
-        stats, common = on_cluster(lambda c: measure_chunked(labels, image, COMMON, client=c), workers=args.workers, memory_limit=args.memory_limit)
+        stats, common = on_cluster(
+            lambda c: measure_chunked(labels, image, COMMON, client=c), workers=args.workers, memory_limit=args.memory_limit
+        )
         stats["rows"] = len(common)
         results["regionscope_common_properties"] = stats
         print("regionscope, area/mean/min/max/centroid:", stats, file=sys.stderr)
@@ -142,8 +165,13 @@ def main(argv=None):
                 lab = da.from_zarr(str(labels_path))
                 img = da.from_zarr(str(image_path))
                 index = common["label"].to_numpy()[: args.dask_image_labels]
-                parts = [ndmeasure.area(img, lab, index), ndmeasure.mean(img, lab, index), ndmeasure.minimum(img, lab, index),
-                         ndmeasure.maximum(img, lab, index), ndmeasure.center_of_mass(img, lab, index)]
+                parts = [
+                    ndmeasure.area(img, lab, index),
+                    ndmeasure.mean(img, lab, index),
+                    ndmeasure.minimum(img, lab, index),
+                    ndmeasure.maximum(img, lab, index),
+                    ndmeasure.center_of_mass(img, lab, index),
+                ]
                 return client.compute(parts, sync=True)
 
             stats, values = on_cluster(with_dask_image, workers=args.workers, memory_limit=args.memory_limit)
@@ -151,8 +179,11 @@ def main(argv=None):
             head = common.iloc[: args.dask_image_labels]
             stats["labels"] = len(head)
             stats["same_area_mean_min_max"] = bool(
-                np.array_equal(area, head["area"]) and np.allclose(mean, head["intensity_mean"], rtol=1e-9)
-                and np.array_equal(low, head["intensity_min"]) and np.array_equal(high, head["intensity_max"]))
+                np.array_equal(area, head["area"])
+                and np.allclose(mean, head["intensity_mean"], rtol=1e-9)
+                and np.array_equal(low, head["intensity_min"])
+                and np.array_equal(high, head["intensity_max"])
+            )
             results["dask_image_ndmeasure"] = stats
             print("dask-image ndmeasure:", stats, file=sys.stderr)
     finally:

@@ -115,7 +115,9 @@ class DashClient:
         return self.request("GET", path, headers=headers)
 
     def post_form(self, path, fields):
-        return self.request("POST", path, body=urlencode(fields).encode(), headers={"Content-Type": "application/x-www-form-urlencoded"})
+        return self.request(
+            "POST", path, body=urlencode(fields).encode(), headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
 
     def close(self):
         if self._connection is not None:

@@ -178,7 +178,9 @@ def bench_size(
     result["generate_seconds"] = time.perf_counter() - start
     folder = Path(workdir) / f"{name}-{side}-{n_regions}"
     image_path, labels_path = write_data(folder, image, labels)
-    say(f"  {name}: {side}x{side}, {n_regions} regions generated in {result['generate_seconds']:.1f} s; preparing in the server process ...")
+    say(
+        f"  {name}: {side}x{side}, {n_regions} regions generated in {result['generate_seconds']:.1f} s; preparing in the server process ..."
+    )
 
     # The timed runs of the preparation parts in one process, the server in a fresh one: so that
     # the server's memory figures are those of a server that prepared the dataset once.
@@ -192,7 +194,10 @@ def bench_size(
         result["url"] = server.url
         result["server"] = {k: v for k, v in info.items() if k != "url"}
         parts = info.get("parts", {})
-        prepare_runs = list(parts.get("runs", {}).get("prepare_total", [])) + [info["open_files_seconds"], timing.get("open_files_seconds")]
+        prepare_runs = list(parts.get("runs", {}).get("prepare_total", [])) + [
+            info["open_files_seconds"],
+            timing.get("open_files_seconds"),
+        ]
         prepare_runs = [run for run in prepare_runs if run is not None]
         result["prepare_seconds"] = _median(prepare_runs)
         result["prepare_runs"] = prepare_runs
@@ -257,8 +262,16 @@ def bench_old(side, n_regions, *, browser, workdir, reps=3, seed=0, say=log):
         f"newPlot {old['render']['render_ms'] / 1000:.2f} s; now regionscope on the same data ..."
     )
     new = bench_size(
-        f"same-as-old-{n_regions}", side, n_regions, browser=browser, workdir=workdir, load_reps=reps,
-        prep_reps=max(1, reps), interactions=False, seed=seed, say=say,
+        f"same-as-old-{n_regions}",
+        side,
+        n_regions,
+        browser=browser,
+        workdir=workdir,
+        load_reps=reps,
+        prep_reps=max(1, reps),
+        interactions=False,
+        seed=seed,
+        say=say,
     )
     parts = new["server"]["parts"]["median"]
     new_prepare = parts["prepare_total"] + parts["encode_total"]
@@ -381,7 +394,9 @@ def format_report(results):
         lines.append(f"source: commit {source['commit']}{dirty}")
     if meta.get("loadavg_at_start"):
         end = meta.get("loadavg_at_end") or ["?"]
-        lines.append(f"load average (1 min) at start {meta['loadavg_at_start'][0]:.2f}, at end {end[0]}: other work on the machine skews the times")
+        lines.append(
+            f"load average (1 min) at start {meta['loadavg_at_start'][0]:.2f}, at end {end[0]}: other work on the machine skews the times"
+        )
     sizes = results.get("sizes", {})
     for name, size in sizes.items():
         lines.append(f"size ({name}): {size['side']}x{size['side']} image, {size['n_regions']} regions")
@@ -410,7 +425,15 @@ def format_report(results):
                 "  first-view encodings (median s): "
                 + ", ".join(
                     f"{p} {parts[p]:.2f}"
-                    for p in ("image_limits", "display_plane", "encode_picture", "encode_index_png", "row_data", "row_json", "region_colors")
+                    for p in (
+                        "image_limits",
+                        "display_plane",
+                        "encode_picture",
+                        "encode_index_png",
+                        "row_data",
+                        "row_json",
+                        "region_colors",
+                    )
                     if p in parts
                 )
                 + f"  (total {parts.get('encode_total', 0):.2f})"
@@ -480,8 +503,12 @@ def format_report(results):
                     f"old JS heap {old['render'].get('js_heap_mb') or 0:.0f} MB; old prepare parts: "
                     + ", ".join(f"{k} {v:.2f}" for k, v in old["prepare"].items() if k != "total")
                 )
-        lines.append("  ratio = regionscope / old (below 1: regionscope is faster). Prepare: regionscope's prepare_dataset parts +")
-        lines.append("  first-view encodings vs the old measure + contours + figure + JSON; load: navigation to usable/plotted, cold cache.")
+        lines.append(
+            "  ratio = regionscope / old (below 1: regionscope is faster). Prepare: regionscope's prepare_dataset parts +"
+        )
+        lines.append(
+            "  first-view encodings vs the old measure + contours + figure + JSON; load: navigation to usable/plotted, cold cache."
+        )
         lines.append("")
 
     if results.get("memory_sweep"):
@@ -514,7 +541,11 @@ def format_markdown(results):
             cells += [_limit(cell.get("limit"), row["unit"]).replace("<=", "≤"), _fmt(cell.get("value"), row["unit"]), verdict]
         lines.append(f"| {row['title']} | " + " | ".join(cells) + " |")
     if results.get("old_design"):
-        lines += ["", "| regions, image | old: prepare | regionscope: prepare | ratio | old: page load | regionscope: page load | ratio | old: newPlot | old: figure JSON |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "| regions, image | old: prepare | regionscope: prepare | ratio | old: page load | regionscope: page load | ratio | old: newPlot | old: figure JSON |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for item in results["old_design"]:
             old = item["old"]
             lines.append(
@@ -540,6 +571,7 @@ def load_average():
 
 def source_state():
     """The commit measured and whether src/ had uncommitted changes (others edit concurrently)."""
+
     def git(*args):
         try:
             return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10).stdout.strip()
@@ -554,7 +586,11 @@ def source_state():
         marker = package.parent.parent / "COMMIT"
         return {"package": str(package), "commit": marker.read_text().strip() if marker.exists() else None, "src_changes": []}
     changed = git("status", "--porcelain", "--", "src")
-    return {"package": str(package), "commit": git("rev-parse", "--short", "HEAD"), "src_changes": changed.splitlines() if changed else []}
+    return {
+        "package": str(package),
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "src_changes": changed.splitlines() if changed else [],
+    }
 
 
 def machine_info(browser=None):
@@ -569,7 +605,17 @@ def machine_info(browser=None):
     from importlib import metadata
 
     versions = {}
-    for distribution in ("regionscope", "dash", "dash-ag-grid", "plotly", "scikit-image", "numpy", "scipy", "pillow", "playwright"):
+    for distribution in (
+        "regionscope",
+        "dash",
+        "dash-ag-grid",
+        "plotly",
+        "scikit-image",
+        "numpy",
+        "scipy",
+        "pillow",
+        "playwright",
+    ):
         try:
             versions[distribution] = metadata.version(distribution)
         except metadata.PackageNotFoundError:

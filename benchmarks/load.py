@@ -75,7 +75,17 @@ class Server:
 
     def __init__(self, arguments, workspace):
         self.port = free_port()
-        command = [sys.executable, "-m", "regionscope.cli", "view", *arguments, "--port", str(self.port), "--workspace", str(workspace)]
+        command = [
+            sys.executable,
+            "-m",
+            "regionscope.cli",
+            "view",
+            *arguments,
+            "--port",
+            str(self.port),
+            "--workspace",
+            str(workspace),
+        ]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
         self.url = f"http://127.0.0.1:{self.port}/"
         deadline = time.monotonic() + 300
@@ -143,14 +153,20 @@ class User:
         self.dataset_id = _find_store(json.loads(replies["/_dash-layout"].body), "rs-dataset")["id"]
         store = {"id": self.dataset_id}
         client = self.client
-        _, shown = self._call(client.callback_of("rs-grid.rowData"), {"rs-dataset.data": store}, "rs-dataset.data", "show_dataset")
+        _, shown = self._call(
+            client.callback_of("rs-grid.rowData"), {"rs-dataset.data": store}, "rs-dataset.data", "show_dataset"
+        )
         if "rs-grid.rowData" not in shown:
             self.errors.append("show_dataset: no rows")
             return None
         self.rows = shown["rs-grid.rowData"]
         self._call(
             client.callback_of("rs-picture.data"),
-            {"rs-dataset.data": store, "rs-plane.value": shown.get("rs-plane.value"), "rs-channel.value": shown.get("rs-channel.value")},
+            {
+                "rs-dataset.data": store,
+                "rs-plane.value": shown.get("rs-plane.value"),
+                "rs-channel.value": shown.get("rs-channel.value"),
+            },
             "rs-dataset.data",
             "show_plane",
         )
@@ -192,14 +208,23 @@ class User:
             start = time.perf_counter()
             self._call(
                 focus,
-                {"rs-focus.data": {"label": row["label"], "source": "table", "time": k}, "rs-zoom-to-row.value": ["zoom"], "rs-dataset.data": store},
+                {
+                    "rs-focus.data": {"label": row["label"], "source": "table", "time": k},
+                    "rs-zoom-to-row.value": ["zoom"],
+                    "rs-dataset.data": store,
+                },
                 "rs-focus.data",
                 "row_click",
             )
             self.timings["row_click"].append(time.perf_counter() - start)
             if k % 5 == 4:
                 start = time.perf_counter()
-                self._call(exclude, {"rs-exclude.n_clicks": k, "rs-grid.selectedRows": {"ids": [str(row["label"])]}, "rs-dataset.data": store}, "rs-exclude.n_clicks", "exclude")
+                self._call(
+                    exclude,
+                    {"rs-exclude.n_clicks": k, "rs-grid.selectedRows": {"ids": [str(row["label"])]}, "rs-dataset.data": store},
+                    "rs-exclude.n_clicks",
+                    "exclude",
+                )
                 self._call(restore, {"rs-restore.n_clicks": k, "rs-dataset.data": store}, "rs-restore.n_clicks", "restore")
                 self.timings["exclude"].append(time.perf_counter() - start)
         if time.monotonic() <= self.deadline:
@@ -307,7 +332,9 @@ def main(argv=None):
     parser.add_argument("--max-seconds", type=float, default=180, help="every user stops after this long (default 180)")
     parser.add_argument("--side", type=int, default=0, help="synthetic image side (0: the coins sample, as `regionscope view`)")
     parser.add_argument("--regions", type=int, default=1000, help="synthetic regions (with --side)")
-    parser.add_argument("--think-ms", type=float, default=300, help="mean pause of a user between actions (0: back to back; default 300)")
+    parser.add_argument(
+        "--think-ms", type=float, default=300, help="mean pause of a user between actions (0: back to back; default 300)"
+    )
     parser.add_argument("--ramp-seconds", type=float, default=2, help="users arrive over this many seconds (default 2)")
     parser.add_argument("--baseline", action="store_true", help="also run one user alone first, for comparison")
     parser.add_argument("--out", default=str(RESULTS), help="folder for the JSON result")
@@ -328,7 +355,9 @@ def main(argv=None):
         }
         if args.baseline:
             result["baseline"] = run_load(server.url, 1, args.rounds, args.max_seconds, server, args.think_ms / 1000)
-        result["load"] = run_load(server.url, args.users, args.rounds, args.max_seconds, server, args.think_ms / 1000, args.ramp_seconds)
+        result["load"] = run_load(
+            server.url, args.users, args.rounds, args.max_seconds, server, args.think_ms / 1000, args.ramp_seconds
+        )
         mem = server.memory()
         result["server_rss_end"], result["server_rss_peak"] = mem["rss"], mem["peak"]
     finally:
@@ -359,7 +388,9 @@ def format_report(result):
         for kind in ("filter", "row_click", "exclude_restore", "page_load"):
             s = run[kind]
             if s["count"]:
-                lines.append(f"  {kind:16s} n={s['count']:5d}  p50 {s['p50_ms']:8.1f} ms  p95 {s['p95_ms']:8.1f} ms  max {s['max_ms']:8.1f} ms")
+                lines.append(
+                    f"  {kind:16s} n={s['count']:5d}  p50 {s['p50_ms']:8.1f} ms  p95 {s['p95_ms']:8.1f} ms  max {s['max_ms']:8.1f} ms"
+                )
         for error in run["first_errors"]:
             lines.append(f"  error: {error}")
     mb = 2**20

@@ -59,7 +59,9 @@ def old_figure(picture_url, table, contours, hover_columns=None):
     """The figure: the image plus one filled, hoverable scatter trace per region."""
     import plotly.graph_objects as go
 
-    columns = hover_columns or [c for c in ("area", "perimeter", "eccentricity", "solidity", "intensity_mean") if c in table.columns]
+    columns = hover_columns or [
+        c for c in ("area", "perimeter", "eccentricity", "solidity", "intensity_mean") if c in table.columns
+    ]
     figure = go.Figure(go.Image(source=picture_url, hoverinfo="skip"))
     for position, contour in enumerate(contours):
         row = table.iloc[position]
@@ -226,7 +228,9 @@ def render(browser, url, *, reps=3, interactions=True, timeout_ms=600000):
     result = {"runs": runs}
     for key in ("load_ms", "render_ms", "fetch_ms"):
         values = sorted(run[key] for run in runs)
-        result[key] = values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+        result[key] = (
+            values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+        )
     result.update(extra)
     result["figure_json_bytes"] = None
     return result

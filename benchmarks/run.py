@@ -42,8 +42,13 @@ def parse_args(argv=None):
     parser.add_argument("--prep-reps", type=int, default=None, help="timed preparation runs per size (plus the server's own)")
     parser.add_argument("--no-old", action="store_true", help="skip the old-design comparison")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory sweep")
-    parser.add_argument("--chunked", type=int, default=None, metavar="SIDE",
-                        help="only the chunked-measurement benchmark (benchmarks/chunked.py) at SIDE² (4096: 50k regions, 16384: 1M)")
+    parser.add_argument(
+        "--chunked",
+        type=int,
+        default=None,
+        metavar="SIDE",
+        help="only the chunked-measurement benchmark (benchmarks/chunked.py) at SIDE² (4096: 50k regions, 16384: 1M)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(harness.RESULTS), help="folder for the JSON results")
     return parser.parse_args(argv)
@@ -76,7 +81,9 @@ def main(argv=None):
                 results["meta"] = harness.machine_info(browser)
                 results["meta"]["quick"] = args.quick
                 results["meta"]["argv"] = sys.argv[1:] if argv is None else list(argv)
-                harness.log(f"benchmark on {results['meta']['cpu_model']} ({results['meta']['nproc']} cores), {results['meta']['chromium']}")
+                harness.log(
+                    f"benchmark on {results['meta']['cpu_model']} ({results['meta']['nproc']} cores), {results['meta']['chromium']}"
+                )
                 for name in names:
                     side, n_regions = table[name]
                     if args.quick:
@@ -88,15 +95,24 @@ def main(argv=None):
                     prep_reps = args.prep_reps or prep_reps
                     harness.log(f"size ({name})")
                     results["sizes"][name] = harness.bench_size(
-                        name, side, n_regions, browser=browser, workdir=workdir, reps=reps,
-                        load_reps=load_reps, prep_reps=prep_reps, seed=args.seed,
+                        name,
+                        side,
+                        n_regions,
+                        browser=browser,
+                        workdir=workdir,
+                        reps=reps,
+                        load_reps=load_reps,
+                        prep_reps=prep_reps,
+                        seed=args.seed,
                     )
                 if not args.no_old:
                     old_sizes = ((512, 300),) if args.quick else OLD_SIZES
                     for side, n_regions in old_sizes:
                         harness.log(f"old design vs regionscope at {side}², {n_regions} regions")
                         results["old_design"].append(
-                            harness.bench_old(side, n_regions, browser=browser, workdir=workdir, reps=1 if args.quick else 3, seed=args.seed)
+                            harness.bench_old(
+                                side, n_regions, browser=browser, workdir=workdir, reps=1 if args.quick else 3, seed=args.seed
+                            )
                         )
             finally:
                 browser.close()

@@ -81,8 +81,8 @@ def time_preparation(image_path, labels_path, reps=1):
     from regionscope.app import display
     from regionscope.app.colors import encode_bytes, region_colors
     from regionscope.app.grid import row_data
-    from regionscope.contours import region_contours
     from regionscope.app.view_data import label_index
+    from regionscope.contours import region_contours
     from regionscope.dataset import dataset_id
     from regionscope.io import check_same_shape, load_image, load_labels
     from regionscope.measurement import measure

@@ -29,8 +29,10 @@ def main():
         browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 820})
         page.goto(server.url)
-        page.wait_for_function("() => { const g = document.querySelector('#rs-graph .js-plotly-plot');"
-                               " return g && g.layout.images && g.layout.images[0].source.length > 200; }")
+        page.wait_for_function(
+            "() => { const g = document.querySelector('#rs-graph .js-plotly-plot');"
+            " return g && g.layout.images && g.layout.images[0].source.length > 200; }"
+        )
         choose(page, "rs-color-by", "intensity_mean")
         choose(page, "rs-colormap", "Turbo")
         page.locator("#rs-query").fill("{area} < 2500 && {solidity} > 0.9")

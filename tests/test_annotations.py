@@ -255,10 +255,7 @@ def test_two_stores_on_one_file_see_each_others_writes(tmp_path):
             except Exception as exc:  # pragma: no cover - reported below
                 errors.append(exc)
 
-        threads = [
-            threading.Thread(target=work, args=(s, k * 100 + 1))
-            for k, s in enumerate([one, two, one, two])
-        ]
+        threads = [threading.Thread(target=work, args=(s, k * 100 + 1)) for k, s in enumerate([one, two, one, two])]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -368,8 +365,7 @@ def test_snapshot_round_trip_through_json(store):
         ({"classes": [], "assignments": [], "excluded": []}, "'assignments'"),
         ({"classes": [], "assignments": {"1": "ghost"}, "excluded": []}, "'assignments'.*ghost"),
         (
-            {"classes": [{"name": "x", "color": "#000000"}], "assignments": {"one": "x"},
-             "excluded": []},
+            {"classes": [{"name": "x", "color": "#000000"}], "assignments": {"one": "x"}, "excluded": []},
             "'assignments'.*'one'",
         ),
         ({"classes": [], "assignments": {}, "excluded": "1,2"}, "'excluded'"),
@@ -605,7 +601,11 @@ def test_a_version_1_database_keeps_its_annotations(tmp_path):
         assert list(store.assignments(A)) == [3, 12, 2**63 - 1]
         assert store.excluded(A) == [5, 2**63 - 1]
         assert store.revision(A) == 7
-        assert store.snapshot(B) == {"classes": [{"name": "other", "color": "#000000"}], "assignments": {"1": "other"}, "excluded": []}
+        assert store.snapshot(B) == {
+            "classes": [{"name": "other", "color": "#000000"}],
+            "assignments": {"1": "other"},
+            "excluded": [],
+        }
         # What version 1 could not hold, beside what it held.
         assert store.exclude(A, [2**64 - 1, 2**63]) == 8
         assert store.excluded(A) == [5, 2**63 - 1, 2**63, 2**64 - 1]

@@ -6,9 +6,8 @@ import base64
 import hashlib
 import threading
 
-import pytest
-
 import numpy as np
+import pytest
 
 from regionscope.app.data_callbacks import decode_upload, segmentation_controls, segmentation_options, segmented_here
 from regionscope.app.display import HIDDEN, SHOWN
@@ -123,7 +122,17 @@ def test_segmentation_options_values():
 
 @pytest.mark.parametrize(
     "min_size, expected",
-    [("abc", DEFAULT_MIN_SIZE), (None, DEFAULT_MIN_SIZE), (-5, 0), ("12", 12), (7.9, 7), ([], DEFAULT_MIN_SIZE), ({}, DEFAULT_MIN_SIZE), ("", DEFAULT_MIN_SIZE), (0, 0)],
+    [
+        ("abc", DEFAULT_MIN_SIZE),
+        (None, DEFAULT_MIN_SIZE),
+        (-5, 0),
+        ("12", 12),
+        (7.9, 7),
+        ([], DEFAULT_MIN_SIZE),
+        ({}, DEFAULT_MIN_SIZE),
+        ("", DEFAULT_MIN_SIZE),
+        (0, 0),
+    ],
 )
 def test_segmentation_options_bad_min_size(min_size, expected):
     assert segmentation_options("otsu", "bright", min_size, [])["min_size"] == expected

@@ -10,18 +10,18 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from regionscope.app.colors import (
-    CLASS_PALETTE,
-    lut_colorscale,
     CATEGORICAL,
+    CLASS_PALETTE,
     COLORMAPS,
     LUT_SIZE,
     MISSING_COLOR,
     categorical_colors,
     colormap_lut,
     encode_bytes,
+    lut_colorscale,
+    next_class_color,
     numeric_colors,
     numeric_columns,
-    next_class_color,
     region_colors,
     robust_range,
     value_range,
@@ -170,7 +170,13 @@ def test_region_colors_unknown_column_falls_back_to_label(table):
 
 def test_region_colors_numeric_column(table):
     colors, colorbar = region_colors(table, "area", "Viridis")
-    assert colorbar == {"title": "area", "colorscale": lut_colorscale("Viridis"), "cmin": 10.0, "cmax": 30.0, "auto": (10.0, 30.0)}
+    assert colorbar == {
+        "title": "area",
+        "colorscale": lut_colorscale("Viridis"),
+        "cmin": 10.0,
+        "cmax": 30.0,
+        "auto": (10.0, 30.0),
+    }
     assert_array_equal(colors, colormap_lut("Viridis")[[0, 128, 255]])
 
 
@@ -197,7 +203,32 @@ def test_region_colors_nullable_column_with_missing():
 
 def test_robust_range_leaves_out_one_outlier_among_few_regions():
     # coins: 23 coins of 1,000-3,100 px and one background region merged with a coin.
-    areas = [1050, 1100, 1180, 1240, 1300, 1330, 1400, 1450, 1500, 1520, 1580, 1600, 1650, 1700, 1720, 1800, 1900, 1950, 2000, 2200, 2400, 2606, 3100, 9076]
+    areas = [
+        1050,
+        1100,
+        1180,
+        1240,
+        1300,
+        1330,
+        1400,
+        1450,
+        1500,
+        1520,
+        1580,
+        1600,
+        1650,
+        1700,
+        1720,
+        1800,
+        1900,
+        1950,
+        2000,
+        2200,
+        2400,
+        2606,
+        3100,
+        9076,
+    ]
     assert robust_range(areas) == (1050.0, 3100.0)
 
 

@@ -303,6 +303,8 @@ def test_visible_window_from_relayout_data():
     shape = (100, 200)
     assert visible_window(None, shape) is None
     assert visible_window({"xaxis.autorange": True}, shape) is None
-    assert visible_window({"xaxis.range[0]": 9.5, "xaxis.range[1]": 19.5, "yaxis.range[0]": 29.5, "yaxis.range[1]": 19.5}, shape, margin=0) == (20, 30, 10, 20)
+    assert visible_window(
+        {"xaxis.range[0]": 9.5, "xaxis.range[1]": 19.5, "yaxis.range[0]": 29.5, "yaxis.range[1]": 19.5}, shape, margin=0
+    ) == (20, 30, 10, 20)
     assert visible_window({"xaxis.range": [-50, 500], "yaxis.range": [150, -10]}, shape, margin=0) == (0, 100, 0, 200)
     assert visible_window({"xaxis.range": [300, 400], "yaxis.range": [10, 0]}, shape) is None  # outside the image

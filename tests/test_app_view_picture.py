@@ -73,7 +73,9 @@ def test_view_png_legend_for_classes_and_nothing_beside_without_either(index_pla
     picture = np.zeros((6, 8), dtype=np.uint8)
     plain = Image.open(io.BytesIO(view_png(picture, index_plane, COLORS, np.array([True, True]))))
     assert plain.size == (8 * view_scale((6, 8)), 6 * view_scale((6, 8)))
-    with_legend = Image.open(io.BytesIO(view_png(picture, index_plane, COLORS, np.array([True, True]), legend=[("debris", (230, 159, 0))])))
+    with_legend = Image.open(
+        io.BytesIO(view_png(picture, index_plane, COLORS, np.array([True, True]), legend=[("debris", (230, 159, 0))]))
+    )
     assert with_legend.size[0] == plain.size[0] + LEGEND_WIDTH * legend_scale(plain.size[1])
     legend = np.asarray(with_legend.convert("RGB"))[:, plain.size[0] :]
     assert (legend == [230, 159, 0]).all(axis=2).any(), "the class swatch is drawn"

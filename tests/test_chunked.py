@@ -120,8 +120,19 @@ def test_moment_properties_from_merged_moments(client, ndim):
 def test_more_whole_region_properties(client):
     labels = blobs_2d(seed=9)
     image = intensity_for(labels, dtype=np.float64)
-    names = ["label", "feret_diameter_max", "perimeter_crofton", "area_convex", "area_filled", "extent",
-             "equivalent_diameter_area", "intensity_std", "centroid_weighted", "area_bbox", "num_pixels"]
+    names = [
+        "label",
+        "feret_diameter_max",
+        "perimeter_crofton",
+        "area_convex",
+        "area_filled",
+        "extent",
+        "equivalent_diameter_area",
+        "intensity_std",
+        "centroid_weighted",
+        "area_bbox",
+        "num_pixels",
+    ]
     assert_same_table(measure(image, labels, names), measure_chunked(labels, image, names, chunks=(21, 30), client=client))
 
 
@@ -146,15 +157,20 @@ def test_sources_as_inputs(client, tmp_path):
     image = intensity_for(labels, dtype=np.uint16)
     tifffile.imwrite(tmp_path / "labels.tif", labels, tile=(32, 32))
     tifffile.imwrite(tmp_path / "image.tif", image, tile=(32, 32))
-    got = measure_chunked(open_source(tmp_path / "labels.tif"), open_source(tmp_path / "image.tif"), chunks=(32, 48), client=client)
+    got = measure_chunked(
+        open_source(tmp_path / "labels.tif"), open_source(tmp_path / "image.tif"), chunks=(32, 48), client=client
+    )
     assert_same_table(measure(image, labels), got)
 
 
 def test_partials_merge_in_any_grouping():
     """Merging chunk results pairwise or all at once gives the same sums."""
     labels = blobs_2d(seed=12, side=40)
-    parts = [chunk_partials(labels[r:r + 20, c:c + 20], None, (r, c), ((r > 0, r < 20), (c > 0, c < 20)), [])
-             for r in (0, 20) for c in (0, 20)]
+    parts = [
+        chunk_partials(labels[r : r + 20, c : c + 20], None, (r, c), ((r > 0, r < 20), (c > 0, c < 20)), [])
+        for r in (0, 20)
+        for c in (0, 20)
+    ]
     flat = merge_partials(parts)
     nested = merge_partials([merge_partials(parts[:1]), merge_partials(parts[1:3]), parts[3]])
     whole = chunk_partials(labels, None, (0, 0), ((False, False), (False, False)), [])

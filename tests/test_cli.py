@@ -210,8 +210,17 @@ def test_3d_npy(capsys, tmp_path):
         ([], "required: COMMAND"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ],
-    ids=["unknown-option", "xlsx", "xlsx-before-reading", "bad-threshold", "negative-min-size",
-         "min-size-not-int", "no-image", "no-command", "unknown-command"],
+    ids=[
+        "unknown-option",
+        "xlsx",
+        "xlsx-before-reading",
+        "bad-threshold",
+        "negative-min-size",
+        "min-size-not-int",
+        "no-image",
+        "no-command",
+        "unknown-command",
+    ],
 )
 def test_usage_errors_exit_2(capsys, tmp_path, coins_png, argv, message):
     argv = [arg.format(image=coins_png, tmp=tmp_path) for arg in argv]
@@ -291,9 +300,18 @@ def _unwritable_output(tmp_path):
 
 
 BAD_INPUTS = [
-    _garbage_png, _missing_file, _labels_of_another_shape, _fractional_float_labels, _empty_file,
-    _four_dimensional_npy, _bad_filter_expression, _filter_on_unknown_column, _unknown_property,
-    _planar_property_on_3d, _threshold_that_fails, _unwritable_output,
+    _garbage_png,
+    _missing_file,
+    _labels_of_another_shape,
+    _fractional_float_labels,
+    _empty_file,
+    _four_dimensional_npy,
+    _bad_filter_expression,
+    _filter_on_unknown_column,
+    _unknown_property,
+    _planar_property_on_3d,
+    _threshold_that_fails,
+    _unwritable_output,
 ]
 
 
@@ -351,7 +369,18 @@ def test_measure_export_labels_keeps_only_the_filtered_regions(tmp_path):
     np.save(tmp_path / "labels.npy", labels)
     out = tmp_path / "big.tif"
     code = main(
-        ["measure", str(tmp_path / "image.npy"), "--labels", str(tmp_path / "labels.npy"), "--filter", "area > 10", "--export-labels", str(out), "-o", str(tmp_path / "t.csv")]
+        [
+            "measure",
+            str(tmp_path / "image.npy"),
+            "--labels",
+            str(tmp_path / "labels.npy"),
+            "--filter",
+            "area > 10",
+            "--export-labels",
+            str(out),
+            "-o",
+            str(tmp_path / "t.csv"),
+        ]
     )
     assert code == 0
     written = read_labels(out)
@@ -398,7 +427,9 @@ def full_coins_png(tmp_path, coins, save_png):
     ],
     ids=["defaults", "min-size-0", "li-filled", "split"],
 )
-def test_same_settings_give_the_same_regions_in_cli_api_and_app(capsys, tmp_path, coins, full_coins_png, cli_options, panel_values, expected):
+def test_same_settings_give_the_same_regions_in_cli_api_and_app(
+    capsys, tmp_path, coins, full_coins_png, cli_options, panel_values, expected
+):
     """Point 4: `regionscope measure`, rs.segment and the app (Data panel, `view`, rs.explore) agree."""
     from regionscope.app.data_callbacks import segmentation_options
     from regionscope.app.registry import DatasetRegistry
@@ -499,7 +530,9 @@ def test_unknown_channel_is_a_one_line_error(capsys, tmp_path, rgb_png, coins_pn
 
 def test_split_touching_matches_the_api(capsys, tmp_path, save_png):
     rows, cols = np.indices((40, 60))
-    image = np.where(((rows - 20) ** 2 + (cols - 20) ** 2 <= 100) | ((rows - 20) ** 2 + (cols - 36) ** 2 <= 100), 200, 10).astype(np.uint8)
+    image = np.where(((rows - 20) ** 2 + (cols - 20) ** 2 <= 100) | ((rows - 20) ** 2 + (cols - 36) ** 2 <= 100), 200, 10).astype(
+        np.uint8
+    )
     path = save_png(tmp_path / "pair.png", image)
     out = tmp_path / "out.csv"
     assert run(["measure", path, "--properties", "area", "-o", out], capsys)[0] == 0
@@ -511,9 +544,14 @@ def test_split_touching_matches_the_api(capsys, tmp_path, save_png):
 
 def test_segmentation_options_with_labels_are_named_as_unused(capsys, tmp_path, coins_png, coins_crop, save_png):
     mask = save_png(tmp_path / "mask.png", segment(coins_crop).astype(np.uint8))
-    code, _, err = run(["measure", coins_png, "--labels", mask, "--channel", "1", "--split-touching", "-o", tmp_path / "t.csv"], capsys)
+    code, _, err = run(
+        ["measure", coins_png, "--labels", mask, "--channel", "1", "--split-touching", "-o", tmp_path / "t.csv"], capsys
+    )
     assert code == 0
-    assert err.splitlines()[0] == "regionscope: warning: --split-touching, --channel are not used with --labels (the labels are used as given)"
+    assert (
+        err.splitlines()[0]
+        == "regionscope: warning: --split-touching, --channel are not used with --labels (the labels are used as given)"
+    )
 
 
 def test_an_intensity_image_given_as_labels_is_warned_about(capsys, tmp_path, coins_png, coins_crop, save_png):
@@ -544,7 +582,9 @@ def test_singular_for_one_region(capsys, tmp_path):
     image = np.zeros((20, 20), np.uint8)
     image[5:15, 5:15] = 200
     np.save(tmp_path / "one.npy", image)
-    code, out, err = run(["measure", tmp_path / "one.npy", "--export-labels", tmp_path / "one.tif", "-o", tmp_path / "one.csv"], capsys)
+    code, out, err = run(
+        ["measure", tmp_path / "one.npy", "--export-labels", tmp_path / "one.tif", "-o", tmp_path / "one.csv"], capsys
+    )
     assert code == 0
     assert err.splitlines() == [f"1 region written to {tmp_path / 'one.tif'}", f"1 region written to {tmp_path / 'one.csv'}"]
 
@@ -552,7 +592,9 @@ def test_singular_for_one_region(capsys, tmp_path):
 def test_progress_is_hidden_when_stderr_is_not_a_terminal(tmp_path, coins_png):
     out = tmp_path / "out.csv"
     env = {**os.environ, "REGIONSCOPE_PROGRESS": ""}
-    done = subprocess.run([*command(), "measure", str(coins_png), "-o", str(out)], capture_output=True, text=True, timeout=120, env=env)
+    done = subprocess.run(
+        [*command(), "measure", str(coins_png), "-o", str(out)], capture_output=True, text=True, timeout=120, env=env
+    )
     assert done.returncode == 0
     assert done.stderr == f"6 regions written to {out}\n"
 
@@ -576,7 +618,9 @@ def test_progress_names_each_step(tmp_path, coins_png, how):
         # A new pseudo-terminal is 0 columns wide; tqdm would cut its line to nothing.
         fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
         try:
-            process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=terminal, env={**os.environ, "REGIONSCOPE_PROGRESS": ""})
+            process = subprocess.Popen(
+                argv, stdout=subprocess.DEVNULL, stderr=terminal, env={**os.environ, "REGIONSCOPE_PROGRESS": ""}
+            )
             os.close(terminal)
             chunks = []
             while True:
@@ -652,7 +696,18 @@ def test_view_force_session_applies_it_with_a_warning(tmp_path, coins_png):
     workspace = tmp_path / "workspace"
     session = _foreign_session(tmp_path)
     process = subprocess.Popen(
-        [*command(), "view", str(coins_png), "--session", str(session), "--force-session", "--workspace", str(workspace), "--port", str(_free_port())],
+        [
+            *command(),
+            "view",
+            str(coins_png),
+            "--session",
+            str(session),
+            "--force-session",
+            "--workspace",
+            str(workspace),
+            "--port",
+            str(_free_port()),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -665,7 +720,10 @@ def test_view_force_session_applies_it_with_a_warning(tmp_path, coins_png):
         process.terminate()
         process.wait(timeout=30)
     err = process.stderr.read()
-    assert "regionscope: warning: other-session.json was saved for other data (other.tif); its classes and exclusions are applied to crop.png" in err
+    assert (
+        "regionscope: warning: other-session.json was saved for other data (other.tif); its classes and exclusions are applied to crop.png"
+        in err
+    )
     for step in ("reading", "segmenting", "measuring", "outlining regions"):  # view's progress bar
         assert f"regionscope: {step} (" in err
     from regionscope.app.registry import DatasetRegistry
@@ -694,10 +752,15 @@ def test_view_on_a_taken_port_says_so_before_any_url(capsys):
         code, out, err = run(["view", "--port", port], capsys)
     assert code == 1
     assert out == ""
-    assert err.splitlines() == [f"regionscope: error: port {port} on 127.0.0.1 is already in use by another program; choose another with --port"]
+    assert err.splitlines() == [
+        f"regionscope: error: port {port} on 127.0.0.1 is already in use by another program; choose another with --port"
+    ]
 
 
-@pytest.mark.parametrize(("image", "message"), [("rgb.png", "{tmp}/rgb.png: channel 'gren' does not exist"), (None, "the coins sample: channel 'gren' does not exist")])
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [("rgb.png", "{tmp}/rgb.png: channel 'gren' does not exist"), (None, "the coins sample: channel 'gren' does not exist")],
+)
 def test_view_with_an_unknown_channel_names_the_image(capsys, tmp_path, rgb_png, image, message):
     argv = ["view", *([tmp_path / image] if image else []), "--channel", "gren", "--port", "0"]
     code, out, err = run(argv, capsys)

@@ -264,7 +264,9 @@ def test_labels_are_the_keys(scene):
 
 @pytest.mark.parametrize("missing", [0, 4, -1, 5.0, "5", True])
 def test_missing_label_is_a_key_error_naming_the_labels(scene, missing):
-    with pytest.raises(KeyError, match=r"no region with label .*the labels with outlines are 2, 3, 5, 7, 9, 11, 13, 17, \.\.\. \(10 in all\)"):
+    with pytest.raises(
+        KeyError, match=r"no region with label .*the labels with outlines are 2, 3, 5, 7, 9, 11, 13, 17, \.\.\. \(10 in all\)"
+    ):
         region_contours(scene)[missing]
 
 

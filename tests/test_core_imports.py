@@ -91,8 +91,14 @@ def imported_names(source, module, is_package):
 def test_core_modules_are_found_without_a_list():
     modules = core_modules()
     # The modules (or packages) the app and CLI rely on, and nothing of the upper layers.
-    assert {"regionscope.io", "regionscope.query", "regionscope.measurement", "regionscope.store",
-            "regionscope.extras", "regionscope.progress"} <= set(modules)
+    assert {
+        "regionscope.io",
+        "regionscope.query",
+        "regionscope.measurement",
+        "regionscope.store",
+        "regionscope.extras",
+        "regionscope.progress",
+    } <= set(modules)
     assert not [name for name in modules if _is_view(name)]
 
 
@@ -120,6 +126,7 @@ def test_no_core_module_imports_the_view():
         names = imported_names(path.read_text(encoding="utf-8"), module, path.name == "__init__.py")
         offences += [f"{module} imports {name}" for name in sorted(set(names)) if _is_view(name)]
     assert not offences, "the core must not import the app, the CLI, Dash or Plotly:\n" + "\n".join(offences)
+
 
 CORE_SCRIPT = textwrap.dedent(
     """
@@ -163,7 +170,10 @@ CORE_SCRIPT = textwrap.dedent(
 def test_core_does_not_import_the_view(tmp_path):
     result = subprocess.run(
         [sys.executable, "-c", CORE_SCRIPT, str(tmp_path)],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     (line,) = [line for line in result.stdout.splitlines() if line.startswith("LOADED:")]
@@ -179,9 +189,15 @@ def test_import_linter_contract():
             pytest.skip("lint-imports (import-linter) is not installed; pip install import-linter to run this check")
         lint_imports = Path(found)
     result = subprocess.run(
-        [str(lint_imports), "--no-cache", "--no-logo"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [str(lint_imports), "--no-cache", "--no-logo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    assert result.returncode == 0, f"lint-imports failed with the [tool.importlinter] of pyproject.toml:\n{result.stdout}{result.stderr}"
+    assert result.returncode == 0, (
+        f"lint-imports failed with the [tool.importlinter] of pyproject.toml:\n{result.stdout}{result.stderr}"
+    )
     assert "Layers: cli above app above the core KEPT" in result.stdout
 
 
@@ -211,8 +227,7 @@ APP_MESSAGE = (
 
 
 def run_without_app(code, *args, cwd):
-    return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
-                          timeout=120, cwd=cwd)
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, timeout=120, cwd=cwd)
 
 
 @pytest.fixture
@@ -249,12 +264,15 @@ def test_the_core_works_without_the_app_extra(two_squares):
     assert result.returncode == 0, result.stderr
     assert "LOADED:\n" in result.stdout
     assert (two_squares / "out.csv").read_text().splitlines() == [
-        "label,area,intensity_mean", "1,48,200.0", "2,60,150.0",
+        "label,area,intensity_mean",
+        "1,48,200.0",
+        "2,60,150.0",
     ]
 
 
-@pytest.mark.parametrize("command", [["view", "image.tif", "--labels", "labels.tif", "--port", "0"],
-                                     ["hash-password", "ana", "--stdin"]])
+@pytest.mark.parametrize(
+    "command", [["view", "image.tif", "--labels", "labels.tif", "--port", "0"], ["hash-password", "ana", "--stdin"]]
+)
 def test_app_commands_without_the_app_extra_say_what_to_install(two_squares, command):
     result = run_without_app(RUN_CLI, *command, cwd=two_squares)
     assert result.returncode == 1

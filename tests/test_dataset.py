@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
+from regionscope.app.view_data import view_data
 from regionscope.dataset import (
     Dataset,
     content_hash,
     dataset_id,
     prepare_dataset,
 )
-from regionscope.app.view_data import view_data
 from regionscope.io import ImageData
 from regionscope.segmentation import DEFAULTS
 

@@ -19,8 +19,17 @@ from regionscope.fast_measure import SUPPORTED_PROPERTIES, fast_regionprops_tabl
 
 #: What regionscope's measure() asks for by default (less touches_border).
 SHAPE_PROPERTIES = [
-    "label", "area", "perimeter", "centroid", "bbox", "axis_major_length", "axis_minor_length",
-    "eccentricity", "orientation", "solidity", "euler_number",
+    "label",
+    "area",
+    "perimeter",
+    "centroid",
+    "bbox",
+    "axis_major_length",
+    "axis_minor_length",
+    "eccentricity",
+    "orientation",
+    "solidity",
+    "euler_number",
 ]
 INTENSITY_PROPERTIES = ["intensity_mean", "intensity_min", "intensity_max"]
 EXTRA_PROPERTIES = ["num_pixels", "area_bbox", "area_convex", "extent", "equivalent_diameter_area", "centroid_local"]
@@ -204,8 +213,7 @@ def test_drawn_shapes():
     for k in range(36):
         top, left = 40 * (k // 6) + 1, 40 * (k % 6) + 1
         if k % 3 == 0:
-            rr, cc = ellipse(top + 19, left + 19, rng.uniform(1, 19), rng.uniform(1, 19),
-                             rotation=rng.uniform(-np.pi, np.pi))
+            rr, cc = ellipse(top + 19, left + 19, rng.uniform(1, 19), rng.uniform(1, 19), rotation=rng.uniform(-np.pi, np.pi))
         elif k % 3 == 1:
             rr, cc = disk((top + 19, left + 19), rng.uniform(0.5, 19))
         else:
@@ -241,8 +249,7 @@ def test_many_regions(reps):
 # Intensity images
 
 
-@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16, np.int32, np.uint32, np.float16,
-                                   np.float32, np.float64, bool])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16, np.int32, np.uint32, np.float16, np.float32, np.float64, bool])
 @pytest.mark.parametrize("channels", [None, 1, 3])
 def test_intensity_dtypes_and_channels(dtype, channels):
     rng = np.random.default_rng(5)

@@ -565,8 +565,15 @@ def test_unknown_extension(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "fmt"),
-    [("broken.png", "PNG"), ("broken.tif", "TIFF"), ("broken.ome.tif", "OME-TIFF"), ("broken.gif", "GIF"),
-     ("broken.jpg", "JPEG"), ("broken.bmp", "BMP"), ("broken.npy", "NPY")],
+    [
+        ("broken.png", "PNG"),
+        ("broken.tif", "TIFF"),
+        ("broken.ome.tif", "OME-TIFF"),
+        ("broken.gif", "GIF"),
+        ("broken.jpg", "JPEG"),
+        ("broken.bmp", "BMP"),
+        ("broken.npy", "NPY"),
+    ],
 )
 def test_corrupt_bytes(tmp_path, name, fmt):
     (tmp_path / name).write_bytes(b"this is not an image at all" * 4)

@@ -32,8 +32,7 @@ CLASSIC_ROWS = [
 
 def _formatted_rows(table, n=5):
     return [
-        (str(row.label), str(row.area), f"{row.perimeter:.6f}", f"{row.intensity_mean:.6f}")
-        for row in table.head(n).itertuples()
+        (str(row.label), str(row.area), f"{row.perimeter:.6f}", f"{row.intensity_mean:.6f}") for row in table.head(n).itertuples()
     ]
 
 
@@ -280,7 +279,11 @@ def test_multichannel_with_channel_names(two_channels):
     image, labels = two_channels
     table = measure(image, labels, ["mean_intensity", "intensity_max"], channel_names=["DAPI", "GFP"])
     assert list(table.columns) == [
-        "label", "intensity_mean-DAPI", "intensity_mean-GFP", "intensity_max-DAPI", "intensity_max-GFP",
+        "label",
+        "intensity_mean-DAPI",
+        "intensity_mean-GFP",
+        "intensity_max-DAPI",
+        "intensity_max-GFP",
     ]
     assert table["intensity_mean-DAPI"].tolist() == [25.0, 3.5, 7.0]
     assert table["intensity_mean-GFP"].tolist() == [150.0, 107.0, 114.0]
@@ -291,7 +294,11 @@ def test_multichannel_default_channel_names(two_channels):
     image, labels = two_channels
     table = measure(image, labels, ["intensity_mean", "intensity_min"])
     assert list(table.columns) == [
-        "label", "intensity_mean-ch0", "intensity_mean-ch1", "intensity_min-ch0", "intensity_min-ch1",
+        "label",
+        "intensity_mean-ch0",
+        "intensity_mean-ch1",
+        "intensity_min-ch0",
+        "intensity_min-ch1",
     ]
     assert table["intensity_min-ch1"].tolist() == [120.0, 102.0, 114.0]
 
@@ -300,8 +307,11 @@ def test_multichannel_weighted_centroid_gets_channel_names(two_channels):
     image, labels = two_channels
     table = measure(image, labels, ["centroid_weighted"], channel_names=["DAPI", "GFP"])
     assert list(table.columns) == [
-        "label", "centroid_weighted-0-DAPI", "centroid_weighted-0-GFP",
-        "centroid_weighted-1-DAPI", "centroid_weighted-1-GFP",
+        "label",
+        "centroid_weighted-0-DAPI",
+        "centroid_weighted-0-GFP",
+        "centroid_weighted-1-DAPI",
+        "centroid_weighted-1-GFP",
     ]
     # Region 1: weights 10 20 / 30 40 -> row (10 + 20) * 1 + (30 + 40) * 2 over 100.
     assert table["centroid_weighted-0-DAPI"].iloc[0] == pytest.approx(1.7)
@@ -352,10 +362,14 @@ def test_3d_exact_values(labels_3d):
     table = measure(image, labels_3d, ["area", "centroid", "bbox", "touches_border", "intensity_min"])
     assert table["area"].tolist() == [12, 8, 1]
     assert table[["centroid-0", "centroid-1", "centroid-2"]].values.tolist() == [
-        [0.5, 1.5, 2.0], [2.5, 3.5, 4.5], [2.0, 1.0, 1.0],
+        [0.5, 1.5, 2.0],
+        [2.5, 3.5, 4.5],
+        [2.0, 1.0, 1.0],
     ]
     assert table[[f"bbox-{i}" for i in range(6)]].values.tolist() == [
-        [0, 1, 1, 2, 3, 4], [2, 3, 4, 4, 5, 6], [2, 1, 1, 3, 2, 2],
+        [0, 1, 1, 2, 3, 4],
+        [2, 3, 4, 4, 5, 6],
+        [2, 1, 1, 3, 2, 2],
     ]
     assert table["touches_border"].tolist() == [True, True, False]
     assert table["intensity_min"].tolist() == [image[0, 1, 1], image[2, 3, 4], image[2, 1, 1]]
@@ -527,7 +541,10 @@ def test_classic_reference_cli_subprocess(coins_png, tmp_path):
     command = [str(script)] if script.exists() else [sys.executable, "-m", "regionscope.cli"]
     result = subprocess.run(
         [*command, "measure", "crop.png", *CLASSIC_ARGS, "-o", "out.csv"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     _check_classic_csv(tmp_path / "out.csv")

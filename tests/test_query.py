@@ -518,7 +518,7 @@ HOSTILE = [
     "area > 1; import os",
     "`id`",
     "exec('1')",
-    "eval(\"1\")",
+    'eval("1")',
     "open('/etc/passwd')",
     "getattr(area, 'real')",
     "area if 1 else 2",

@@ -97,7 +97,11 @@ def test_channel_index_by_name_or_index(channel, expected):
 @pytest.mark.parametrize(
     ("channel", "names", "message"),
     [
-        ("gren", ("red", "green", "blue"), r"channel 'gren' does not exist; the image's channels are red, green, blue \(or 0 to 2\)"),
+        (
+            "gren",
+            ("red", "green", "blue"),
+            r"channel 'gren' does not exist; the image's channels are red, green, blue \(or 0 to 2\)",
+        ),
         (3, ("red", "green", "blue"), r"channel 3 does not exist; the image's channels are red, green, blue"),
         ("1", None, "channel 1 does not exist; the image has a single channel"),
         ("red", None, "channel 'red' does not exist; the image has a single channel"),

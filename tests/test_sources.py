@@ -37,9 +37,13 @@ def write_ome_zarr(path, levels, axes, *, zarr_format, scale, channel_names=None
     for i, level in enumerate(levels):
         root.create_array(str(i), data=level, chunks=tuple(min(chunks, n) if a in "yx" else n for a, n in zip(axes, level.shape)))
         factor = [1.0 if a not in "yx" else 2.0**i for a in axes]
-        datasets.append({"path": str(i), "coordinateTransformations": [{"type": "scale", "scale": [s * f for s, f in zip(scale, factor)]}]})
+        datasets.append(
+            {"path": str(i), "coordinateTransformations": [{"type": "scale", "scale": [s * f for s, f in zip(scale, factor)]}]}
+        )
     kinds = {"c": "channel", "t": "time", "z": "space", "y": "space", "x": "space"}
-    multiscales = [{"version": "0.4", "name": "test", "axes": [{"name": a, "type": kinds[a]} for a in axes], "datasets": datasets}]
+    multiscales = [
+        {"version": "0.4", "name": "test", "axes": [{"name": a, "type": kinds[a]} for a in axes], "datasets": datasets}
+    ]
     omero = {"channels": [{"label": name} for name in channel_names]} if channel_names else None
     if zarr_format == 2:
         root.attrs["multiscales"] = multiscales
@@ -84,7 +88,9 @@ def test_ome_zarr_yx_pyramid(tmp_path, zarr_format):
 
 def test_ome_zarr_channels_first_become_channels_last(tmp_path):
     base = RNG.integers(0, 255, (1, 2, 60, 70), dtype=np.uint8)  # t, c, y, x
-    path = write_ome_zarr(tmp_path / "img.zarr", [base], "tcyx", zarr_format=3, scale=[1, 1, 0.5, 0.5], channel_names=["DAPI", "GFP"])
+    path = write_ome_zarr(
+        tmp_path / "img.zarr", [base], "tcyx", zarr_format=3, scale=[1, 1, 0.5, 0.5], channel_names=["DAPI", "GFP"]
+    )
     source = open_source(path)
     assert source.axes == "YXC" and source.channel_names == ("DAPI", "GFP")
     assert source.shape == (60, 70, 2)
@@ -161,8 +167,17 @@ def test_rgb_and_multichannel_ome_tiff(tmp_path):
     np.testing.assert_array_equal(source.read((slice(3, 50), slice(4, 9))), rgb[3:50, 4:9])
 
     stack = RNG.integers(0, 255, (2, 5, 40, 50), dtype=np.uint16)
-    tifffile.imwrite(tmp_path / "czyx.ome.tif", stack, metadata={
-        "axes": "CZYX", "Channel": {"Name": ["DAPI", "GFP"]}, "PhysicalSizeX": 0.3, "PhysicalSizeY": 0.3, "PhysicalSizeZ": 2.0})
+    tifffile.imwrite(
+        tmp_path / "czyx.ome.tif",
+        stack,
+        metadata={
+            "axes": "CZYX",
+            "Channel": {"Name": ["DAPI", "GFP"]},
+            "PhysicalSizeX": 0.3,
+            "PhysicalSizeY": 0.3,
+            "PhysicalSizeZ": 2.0,
+        },
+    )
     source = open_source(tmp_path / "czyx.ome.tif")
     assert source.axes == "ZYXC" and source.channel_names == ("DAPI", "GFP") and source.spacing == (2.0, 0.3, 0.3)
     window = (slice(1, 3), slice(3, 20), slice(4, 9))

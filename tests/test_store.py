@@ -25,11 +25,13 @@ def client():
 
 
 def test_mode_downsampling_by_hand():
-    labels = np.array([
-        [1, 1, 2, 0, 5],
-        [1, 3, 2, 2, 5],
-        [0, 0, 4, 0, 6],
-    ])
+    labels = np.array(
+        [
+            [1, 1, 2, 0, 5],
+            [1, 3, 2, 2, 5],
+            [0, 0, 4, 0, 6],
+        ]
+    )
     # Blocks: [[1,1],[1,3]] -> 1; [[2,0],[2,2]] -> 2; [[5],[5]] padded -> 5;
     # [[0,0]] padded [[0,0],[0,0]] -> 0; [[4,0]] padded -> tie 4/0, first -> 4; [[6]] -> 6.
     assert downsample_labels(labels, "mode").tolist() == [[1, 2, 5], [0, 4, 6]]
@@ -57,7 +59,7 @@ def slide(tmp_path, monkeypatch):
     labels = np.zeros((150, 130), dtype=np.uint32)
     for k in range(40):
         r, c = rng.integers(0, 140, 2)
-        labels[r:r + rng.integers(3, 12), c:c + rng.integers(3, 12)] = 1000 + 13 * k
+        labels[r : r + rng.integers(3, 12), c : c + rng.integers(3, 12)] = 1000 + 13 * k
     image = rng.integers(0, 4000, labels.shape).astype(np.uint16)
     tifffile.imwrite(tmp_path / "image.tif", image, tile=(32, 32), metadata={"axes": "YX"})
     tifffile.imwrite(tmp_path / "labels.tif", labels, tile=(32, 32))
@@ -139,8 +141,24 @@ def test_measure_store_writes_the_table_and_the_pyramids(slide, client, capsys, 
     folder, image, labels = slide
     out = folder / "filtered.csv"
     code, stdout, stderr = run_cli(
-        ["measure", folder / "image.tif", "--labels", folder / "labels.tif", "--store", folder / "store",
-         "--scheduler", client.scheduler.address, "--chunks", "64", "--filter", "{area} > 40", "-o", out], capsys)
+        [
+            "measure",
+            folder / "image.tif",
+            "--labels",
+            folder / "labels.tif",
+            "--store",
+            folder / "store",
+            "--scheduler",
+            client.scheduler.address,
+            "--chunks",
+            "64",
+            "--filter",
+            "{area} > 40",
+            "-o",
+            out,
+        ],
+        capsys,
+    )
     assert code == 0, stderr
     assert stdout == ""  # the table is in the store (and in -o), not printed
     (entry,) = (folder / "store" / "images").iterdir()
@@ -149,14 +167,15 @@ def test_measure_store_writes_the_table_and_the_pyramids(slide, client, capsys, 
     filtered = expected[expected["area"] > 40]
     first, second = stderr.splitlines()
     assert re.fullmatch(
-        rf"{n_regions} regions and image and label pyramids of 4 levels written to {re.escape(str(entry))} \(\d+\.\d s\)",
-        first), first
+        rf"{n_regions} regions and image and label pyramids of 4 levels written to {re.escape(str(entry))} \(\d+\.\d s\)", first
+    ), first
     assert second == f"{len(filtered)} regions written to {out}"
 
     # The store holds every region, --filter applies to -o only.
     pd.testing.assert_frame_equal(pd.read_parquet(entry / "regions.parquet"), expected, check_exact=False, rtol=1e-9)
-    pd.testing.assert_frame_equal(pd.read_csv(out), filtered.reset_index(drop=True), check_exact=False, rtol=1e-9,
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        pd.read_csv(out), filtered.reset_index(drop=True), check_exact=False, rtol=1e-9, check_dtype=False
+    )
     root = zarr.open_group(str(entry / "image.zarr"), mode="r")
     shapes = [(150, 130), (75, 65), (38, 33), (19, 17)]
     assert [d["path"] for d in root.attrs["multiscales"][0]["datasets"]] == ["0", "1", "2", "3"]
@@ -171,8 +190,16 @@ def test_measure_store_writes_the_table_and_the_pyramids(slide, client, capsys, 
 
 def test_measure_store_reuses_unchanged_inputs_without_computing(slide, client, capsys, quiet, monkeypatch):
     folder, image, labels = slide
-    argv = ["measure", folder / "image.tif", "--labels", folder / "labels.tif", "--store", folder / "store",
-            "--properties", "label,area"]
+    argv = [
+        "measure",
+        folder / "image.tif",
+        "--labels",
+        folder / "labels.tif",
+        "--store",
+        folder / "store",
+        "--properties",
+        "label,area",
+    ]
     from regionscope import chunked
 
     # The local cluster's options reach dask_client; the work runs on the test's cluster (faster to start).
@@ -218,11 +245,29 @@ def test_measure_store_reuses_unchanged_inputs_without_computing(slide, client, 
 def test_measure_store_shows_its_stages(slide, client, capsys, monkeypatch):
     folder, _, _ = slide
     monkeypatch.setenv("REGIONSCOPE_PROGRESS", "1")
-    code, _, stderr = run_cli(["measure", folder / "image.tif", "--labels", folder / "labels.tif", "--store",
-                               folder / "store", "--scheduler", client.scheduler.address, "-o", folder / "t.csv"], capsys)
+    code, _, stderr = run_cli(
+        [
+            "measure",
+            folder / "image.tif",
+            "--labels",
+            folder / "labels.tif",
+            "--store",
+            folder / "store",
+            "--scheduler",
+            client.scheduler.address,
+            "-o",
+            folder / "t.csv",
+        ],
+        capsys,
+    )
     assert code == 0
-    for step in ("checking the store", "measuring regions", "writing the image pyramid", "writing the label pyramid",
-                 "writing t.csv"):
+    for step in (
+        "checking the store",
+        "measuring regions",
+        "writing the image pyramid",
+        "writing the label pyramid",
+        "writing t.csv",
+    ):
         assert f"regionscope: {step} (" in stderr, stderr
 
 
@@ -251,14 +296,20 @@ def test_measure_store_bad_input_is_one_line(slide, capsys, quiet):
     folder, _, _ = slide
     tifffile.imwrite(folder / "small.tif", np.ones((10, 10), np.uint8))
     (folder / "a_file").write_text("not a folder")
-    code, out, err = run_cli(["measure", folder / "image.tif", "--labels", folder / "small.tif", "--store",
-                              folder / "store"], capsys)
+    code, out, err = run_cli(
+        ["measure", folder / "image.tif", "--labels", folder / "small.tif", "--store", folder / "store"], capsys
+    )
     assert (code, out) == (1, "")
-    assert err == (f"regionscope: error: {folder / 'small.tif'}: the labels (shape (10, 10)) do not fit the image "
-                   f"{folder / 'image.tif'} (spatial shape (150, 130)); the labels must be made from this image\n")
+    assert err == (
+        f"regionscope: error: {folder / 'small.tif'}: the labels (shape (10, 10)) do not fit the image "
+        f"{folder / 'image.tif'} (spatial shape (150, 130)); the labels must be made from this image\n"
+    )
     assert not (folder / "store").exists()
-    code, out, err = run_cli(["measure", folder / "image.tif", "--labels", folder / "labels.tif", "--store",
-                              folder / "a_file"], capsys)
+    code, out, err = run_cli(
+        ["measure", folder / "image.tif", "--labels", folder / "labels.tif", "--store", folder / "a_file"], capsys
+    )
     assert (code, out) == (1, "")
-    assert err == (f"regionscope: error: {folder / 'a_file'}: cannot create the store's folders there (Not a directory); "
-                   "give a folder that can be created and written\n")
+    assert err == (
+        f"regionscope: error: {folder / 'a_file'}: cannot create the store's folders there (Not a directory); "
+        "give a folder that can be created and written\n"
+    )

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from regionscope._version import __version__
-from regionscope.contours import RegionContours, region_contours
 from regionscope.annotations import AnnotationStore
+from regionscope.contours import RegionContours, region_contours
 from regionscope.errors import FilterError, InputFileError, MeasurementError, RegionscopeError
 from regionscope.export import export_labels, export_table, read_session, select_rows, with_class_column, write_session
 from regionscope.io import ImageData, load_image, load_labels, read_image, read_labels

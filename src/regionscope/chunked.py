@@ -58,8 +58,21 @@ __all__ = [
 
 #: Properties computed from per-chunk partial results that add up.
 ADDITIVE_PROPERTIES = frozenset(
-    {"label", "area", "num_pixels", "bbox", "area_bbox", "centroid", "centroid_local", "extent",
-     "equivalent_diameter_area", "touches_border", "intensity_mean", "intensity_min", "intensity_max"}
+    {
+        "label",
+        "area",
+        "num_pixels",
+        "bbox",
+        "area_bbox",
+        "centroid",
+        "centroid_local",
+        "extent",
+        "equivalent_diameter_area",
+        "touches_border",
+        "intensity_mean",
+        "intensity_min",
+        "intensity_max",
+    }
 )
 #: Properties computed from the merged second-order central moments.
 MOMENT_PROPERTIES = frozenset({"axis_major_length", "axis_minor_length", "eccentricity", "orientation"})
@@ -117,8 +130,13 @@ def table_meta(ndim, properties=None, *, image_dtype=None, channel_names=None, l
         image = np.ones(spatial, dtype=image_dtype)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        table = measure(image, labels, properties, channel_names=channel_names,
-                        multichannel=None if image is None else channel_names is not None)
+        table = measure(
+            image,
+            labels,
+            properties,
+            channel_names=channel_names,
+            multichannel=None if image is None else channel_names is not None,
+        )
     return table.iloc[:0].copy()
 
 
@@ -170,11 +188,18 @@ def dask_client(scheduler=None, *, n_workers=None, memory_limit=None, threads_pe
         raise ChunkedMeasurementError(f"the number of workers must be at least 1, not {n_workers}")
     n_workers = n_workers or min(2, os.cpu_count() or 1)
     try:
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=processes,
-                               memory_limit=memory_limit if memory_limit is not None else "auto",
-                               dashboard_address="127.0.0.1:0", **({"host": "127.0.0.1"} if processes else {}))
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=threads_per_worker,
+            processes=processes,
+            memory_limit=memory_limit if memory_limit is not None else "auto",
+            dashboard_address="127.0.0.1:0",
+            **({"host": "127.0.0.1"} if processes else {}),
+        )
     except (ValueError, TypeError) as exc:
-        raise ChunkedMeasurementError(f"cannot start a local Dask cluster with {n_workers} workers and memory limit {memory_limit!r}: {exc}") from None
+        raise ChunkedMeasurementError(
+            f"cannot start a local Dask cluster with {n_workers} workers and memory limit {memory_limit!r}: {exc}"
+        ) from None
     try:
         with Client(cluster) as client:
             yield client
@@ -185,8 +210,20 @@ def dask_client(scheduler=None, *, n_workers=None, memory_limit=None, threads_pe
 # ----------------------------------------------------------- measurement
 
 
-def measure_chunked(labels, image=None, properties=None, *, chunks=None, client=None, scheduler=None, n_workers=None,
-                    memory_limit=None, channel_names=None, multichannel=None, crop_budget=DEFAULT_CROP_BUDGET):
+def measure_chunked(
+    labels,
+    image=None,
+    properties=None,
+    *,
+    chunks=None,
+    client=None,
+    scheduler=None,
+    n_workers=None,
+    memory_limit=None,
+    channel_names=None,
+    multichannel=None,
+    crop_budget=DEFAULT_CROP_BUDGET,
+):
     """Measure every region of a label image chunk by chunk on Dask.
 
     Parameters
@@ -246,8 +283,9 @@ def prefers_chunked(image_path, labels_path, *, limit=IN_MEMORY_LIMIT):
         return False  # the in-memory reader gives its own message
 
 
-def measure_files_chunked(image_path, labels_path, *, properties=None, chunks=None, scheduler=None, n_workers=None,
-                          memory_limit=None):
+def measure_files_chunked(
+    image_path, labels_path, *, properties=None, chunks=None, scheduler=None, n_workers=None, memory_limit=None
+):
     """Open an image and its labels lazily and measure them with :func:`measure_chunked`.
 
     Parameters
@@ -271,8 +309,16 @@ def measure_files_chunked(image_path, labels_path, *, properties=None, chunks=No
             f"{labels.location}: the labels (shape {labels.spatial_shape}) do not fit the image {image.location} "
             f"(spatial shape {image.spatial_shape}); the labels must be made from this image"
         )
-    return measure_chunked(labels, image, properties, chunks=chunks, scheduler=scheduler, n_workers=n_workers,
-                           memory_limit=memory_limit, channel_names=image.channel_names)
+    return measure_chunked(
+        labels,
+        image,
+        properties,
+        chunks=chunks,
+        scheduler=scheduler,
+        n_workers=n_workers,
+        memory_limit=memory_limit,
+        channel_names=image.channel_names,
+    )
 
 
 class _Plan:
@@ -292,7 +338,9 @@ class _Plan:
         self.image_source = image if isinstance(image, ImageSource) else None
         if self.label_source is not None:
             if self.label_source.has_channels:
-                raise ChunkedMeasurementError(f"{self.label_source.location}: labels must have one channel, not {self.label_source.shape[-1]}")
+                raise ChunkedMeasurementError(
+                    f"{self.label_source.location}: labels must have one channel, not {self.label_source.shape[-1]}"
+                )
             label_chunks = chunks if chunks is not None else _default_chunks(self.label_source.chunks(0))
             labels = self.label_source.to_dask(0, chunks=_expand_chunks(label_chunks, self.label_source.shape))
         else:
@@ -302,7 +350,9 @@ class _Plan:
             if chunks is not None:
                 labels = labels.rechunk(_expand_chunks(chunks, labels.shape))
         if labels.dtype == bool:
-            raise ChunkedMeasurementError("boolean masks must be labelled before chunked measurement (regions cannot be found chunk by chunk yet)")
+            raise ChunkedMeasurementError(
+                "boolean masks must be labelled before chunked measurement (regions cannot be found chunk by chunk yet)"
+            )
         if not np.issubdtype(labels.dtype, np.integer):
             raise ChunkedMeasurementError(f"labels must be an integer array, not {labels.dtype}")
         if labels.ndim not in (2, 3):
@@ -317,7 +367,7 @@ class _Plan:
                 self.multichannel = self.image_source.has_channels
                 if channel_names is None and self.multichannel:
                     channel_names = self.image_source.channel_names
-                image = self.image_source.to_dask(0, chunks=labels.chunksize + self.image_source.shape[self.ndim:])
+                image = self.image_source.to_dask(0, chunks=labels.chunksize + self.image_source.shape[self.ndim :])
             else:
                 import dask.array as da
 
@@ -355,8 +405,13 @@ class _Plan:
         self.crop_names = self.whole + self.moments if self.whole else []
         self.chunk_names = self.whole + self.moments
         self.crop_budget = crop_budget
-        self.meta = table_meta(self.ndim, properties, image_dtype=None if image is None else image.dtype,
-                               channel_names=channel_names, label_dtype=np.int64)
+        self.meta = table_meta(
+            self.ndim,
+            properties,
+            image_dtype=None if image is None else image.dtype,
+            channel_names=channel_names,
+            label_dtype=np.int64,
+        )
 
     # ------------------------------------------------------------------
 
@@ -370,8 +425,11 @@ class _Plan:
         for block_index, label_block, image_block in zip(np.ndindex(*self.labels.numblocks), label_blocks, image_blocks):
             offset = tuple(int(starts[a][i]) for a, i in enumerate(block_index))
             inner = tuple((i > 0, i < n - 1) for i, n in zip(block_index, self.labels.numblocks))
-            partials.append(dask.delayed(chunk_partials, pure=True)(
-                label_block, image_block, offset, inner, self.chunk_names, self.channel_names, self.multichannel))
+            partials.append(
+                dask.delayed(chunk_partials, pure=True)(
+                    label_block, image_block, offset, inner, self.chunk_names, self.channel_names, self.multichannel
+                )
+            )
         merged = client.compute(_tree(partials, merge_partials)).result()
         return self._finish(merged, client)
 
@@ -437,13 +495,19 @@ class _Plan:
         for batch in tasks:
             if _reads_files(self.label_source) and (self.image is None or _reads_files(self.image_source)):
                 # Workers read their crops from the files themselves.
-                delayed.append(dask.delayed(measure_crops, pure=True)(
-                    batch, self.label_source, self.image_source, names, self.channel_names, self.multichannel))
+                delayed.append(
+                    dask.delayed(measure_crops, pure=True)(
+                        batch, self.label_source, self.image_source, names, self.channel_names, self.multichannel
+                    )
+                )
             else:
                 crops = [self.labels[w] for _, w in batch]
                 images = [self.image[w] for _, w in batch] if self.image is not None else None
-                delayed.append(dask.delayed(measure_crop_arrays, pure=True)(
-                    [lab for lab, _ in batch], crops, images, names, self.channel_names, self.multichannel))
+                delayed.append(
+                    dask.delayed(measure_crop_arrays, pure=True)(
+                        [lab for lab, _ in batch], crops, images, names, self.channel_names, self.multichannel
+                    )
+                )
         results = client.compute(delayed, sync=True)
         out = {}
         for result in results:
@@ -472,7 +536,9 @@ def _expand_chunks(chunks, shape):
         return (int(chunks),) * len(shape)
     chunks = tuple(int(c) for c in chunks)
     if len(chunks) != len(shape) or min(chunks) < 1:
-        raise ChunkedMeasurementError(f"chunks {chunks} do not fit labels of shape {tuple(shape)}: give one positive size per axis")
+        raise ChunkedMeasurementError(
+            f"chunks {chunks} do not fit labels of shape {tuple(shape)}: give one positive size per axis"
+        )
     return chunks
 
 
@@ -484,7 +550,7 @@ def _tree(items, merge, fan_in=8):
     if not items:
         return dask.delayed(merge)([])
     while len(items) > 1:
-        items = [dask.delayed(merge, pure=True)(items[i:i + fan_in]) for i in range(0, len(items), fan_in)]
+        items = [dask.delayed(merge, pure=True)(items[i : i + fan_in]) for i in range(0, len(items), fan_in)]
     return items[0]
 
 
@@ -572,8 +638,9 @@ def chunk_partials(labels, image, offset, inner, whole_names, channel_names=None
             complete &= out[f"max{a}"] < offset[a] + labels.shape[a]
     out["complete"] = complete
     if whole_names:
-        for column, column_values in _whole_values(labels, image, out["label"], complete, whole_names,
-                                                   channel_names, multichannel).items():
+        for column, column_values in _whole_values(
+            labels, image, out["label"], complete, whole_names, channel_names, multichannel
+        ).items():
             out[f"w:{column}"] = column_values
     return out
 
@@ -585,8 +652,13 @@ def _whole_values(labels, image, label_values, complete, names, channel_names, m
         return {column: np.full(n, np.nan) for column in _columns_of(names, labels, image, channel_names, multichannel)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        table = measure(image, labels, ["label"] + list(names), channel_names=channel_names,
-                        multichannel=multichannel if image is not None else None)
+        table = measure(
+            image,
+            labels,
+            ["label"] + list(names),
+            channel_names=channel_names,
+            multichannel=multichannel if image is not None else None,
+        )
     rows = np.searchsorted(table["label"].to_numpy(), label_values)
     out = {}
     for column in table.columns:
@@ -598,8 +670,12 @@ def _whole_values(labels, image, label_values, complete, names, channel_names, m
 
 
 def _columns_of(names, labels, image, channel_names, multichannel):
-    meta = table_meta(labels.ndim, ["label"] + list(names), image_dtype=None if image is None else image.dtype,
-                      channel_names=channel_names if multichannel else None)
+    meta = table_meta(
+        labels.ndim,
+        ["label"] + list(names),
+        image_dtype=None if image is None else image.dtype,
+        channel_names=channel_names if multichannel else None,
+    )
     return [c for c in meta.columns if c != "label"]
 
 
@@ -628,8 +704,7 @@ def merge_partials(parts):
     first = np.flatnonzero(np.r_[True, label[1:] != label[:-1]])
     group_size = np.diff(np.r_[first, label.size])
     ndim = sum(1 for k in keys if k.startswith("ref"))
-    out = {"label": label[first], "count": np.add.reduceat(cat["count"], first),
-           "chunks": np.add.reduceat(cat["chunks"], first)}
+    out = {"label": label[first], "count": np.add.reduceat(cat["count"], first), "chunks": np.add.reduceat(cat["chunks"], first)}
     n_part = cat["count"]
     shift = []
     for a in range(ndim):
@@ -719,7 +794,9 @@ def moment_properties(merged, ndim, names):
     cov = {}
     for a in range(ndim):
         for b in range(a, ndim):
-            cov[a, b] = cov[b, a] = (n * merged[f"s{a}{b}"].astype(object) - merged[f"s{a}"].astype(object) * merged[f"s{b}"].astype(object))
+            cov[a, b] = cov[b, a] = n * merged[f"s{a}{b}"].astype(object) - merged[f"s{a}"].astype(object) * merged[
+                f"s{b}"
+            ].astype(object)
     n2 = (n * n).astype(np.float64)
     mu = {key: value.astype(np.float64) / n2 for key, value in cov.items()}
     count = merged["count"]
@@ -814,8 +891,13 @@ def measure_crop_arrays(label_values, crops, images, names, channel_names=None, 
             image_canvas[where][mask] = np.asarray(images[k])[mask]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        table = measure(image_canvas, canvas, ["label"] + list(names), channel_names=channel_names,
-                        multichannel=multichannel if image_canvas is not None else None)
+        table = measure(
+            image_canvas,
+            canvas,
+            ["label"] + list(names),
+            channel_names=channel_names,
+            multichannel=multichannel if image_canvas is not None else None,
+        )
     if len(table) != len(label_values):
         raise MeasurementError(f"internal error: {len(table)} of {len(label_values)} region crops measured")  # pragma: no cover
     return {column: table[column].to_numpy(dtype=np.float64) for column in table.columns if column != "label"}
@@ -835,4 +917,3 @@ def _assemble(columns, meta, n):
             data[column] = values.astype(np.float64)
     table = pd.DataFrame(data, columns=list(meta.columns))
     return table.sort_values("label", kind="stable").reset_index(drop=True)
-

@@ -11,8 +11,8 @@ bar on stderr when it is a terminal (see :mod:`regionscope.progress`).
 from __future__ import annotations
 
 import argparse
-import logging
 import errno
+import logging
 import os
 import socket
 import sys
@@ -101,7 +101,12 @@ def build_parser():
         "euler_number, touches_border, intensity mean/min/max",
     )
     measure.add_argument("--filter", metavar="EXPR", help='keep rows matching EXPR, e.g. "{area} < 1000 && {perimeter} > 200"')
-    measure.add_argument("-o", "--output", metavar="OUT", help="write the table to OUT (.csv, .tsv or .parquet); default: print it (not with --store)")
+    measure.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="write the table to OUT (.csv, .tsv or .parquet); default: print it (not with --store)",
+    )
     measure.add_argument(
         "--export-labels",
         metavar="TIFF",
@@ -140,13 +145,17 @@ def build_parser():
         action="store_true",
         help="apply --session's classes and exclusions even though it was saved for other data",
     )
-    view.add_argument("--debug", action="store_true", help="Dash debug mode, Werkzeug's development server and tracebacks (127.0.0.1 only)")
+    view.add_argument(
+        "--debug", action="store_true", help="Dash debug mode, Werkzeug's development server and tracebacks (127.0.0.1 only)"
+    )
     view.add_argument(
         "--auth",
         metavar="FILE",
         help="users file: one 'name:hash' per line (hashes from 'regionscope hash-password'); each user's work is their own",
     )
-    view.add_argument("--no-auth", action="store_true", help="serve a non-loopback --host without any login (everyone shares everything)")
+    view.add_argument(
+        "--no-auth", action="store_true", help="serve a non-loopback --host without any login (everyone shares everything)"
+    )
     view.set_defaults(run=run_view)
 
     hash_password = commands.add_parser(
@@ -166,10 +175,14 @@ def _add_chunked_arguments(parser):
         "used with --store, when --scheduler or --chunks is given, or when the image and labels are lazily readable "
         "(OME-Zarr, TIFF, .npy) and larger than 1 GiB together; needs --labels",
     )
-    group.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler (tcp://host:8786) instead of a local cluster")
+    group.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on this Dask scheduler (tcp://host:8786) instead of a local cluster"
+    )
     group.add_argument("--workers", type=int, metavar="N", help="workers of the local cluster (default 2)")
     group.add_argument("--memory-limit", metavar="SIZE", help="memory limit per local worker, e.g. 4GB")
-    group.add_argument("--chunks", nargs="?", const="auto", metavar="SIDE", help="measure chunk by chunk, with chunks of SIDE pixels per axis")
+    group.add_argument(
+        "--chunks", nargs="?", const="auto", metavar="SIDE", help="measure chunk by chunk, with chunks of SIDE pixels per axis"
+    )
 
 
 def _chunk_side(args):
@@ -190,8 +203,15 @@ def _measure_chunked(args, properties):
     if args.export_labels:
         raise UsageError("--export-labels needs the labels in memory; it cannot be combined with chunked measurement")
     chunks = _chunk_side(args)
-    table = measure_files_chunked(args.image, args.labels, properties=properties, chunks=chunks, scheduler=args.scheduler,
-                                  n_workers=args.workers, memory_limit=args.memory_limit)
+    table = measure_files_chunked(
+        args.image,
+        args.labels,
+        properties=properties,
+        chunks=chunks,
+        scheduler=args.scheduler,
+        n_workers=args.workers,
+        memory_limit=args.memory_limit,
+    )
     return table, None
 
 
@@ -200,8 +220,9 @@ def _check_store_options(args):
     if not args.labels:
         raise UsageError("--store needs the label image (--labels MASK); segmenting into a store is not available yet")
     if args.export_labels:
-        raise UsageError("--export-labels cannot be combined with --store: the store measures on Dask, "
-                         "without the labels in memory")
+        raise UsageError(
+            "--export-labels cannot be combined with --store: the store measures on Dask, without the labels in memory"
+        )
     if args.pixel_size:
         raise UsageError("--pixel-size cannot be combined with --store: the store takes the pixel size from the files")
     _chunk_side(args)
@@ -211,8 +232,16 @@ def _prepare_store(args, properties):
     """``measure --store``: build or reuse the entry (see :func:`regionscope.store.prepare`)."""
     from regionscope.store import prepare
 
-    return prepare(args.store, args.image, args.labels, properties=properties, chunks=_chunk_side(args),
-                   scheduler=args.scheduler, n_workers=args.workers, memory_limit=args.memory_limit)
+    return prepare(
+        args.store,
+        args.image,
+        args.labels,
+        properties=properties,
+        chunks=_chunk_side(args),
+        scheduler=args.scheduler,
+        n_workers=args.workers,
+        memory_limit=args.memory_limit,
+    )
 
 
 def store_report(entry):
@@ -221,20 +250,36 @@ def store_report(entry):
 
     regions = regions_text(entry.manifest.get("regions", 0))
     if entry.reused:
-        return (f"{entry.folder} reused: the image and labels are unchanged since it was written "
-                f"({regions}); nothing was recomputed")
+        return (
+            f"{entry.folder} reused: the image and labels are unchanged since it was written ({regions}); nothing was recomputed"
+        )
     levels = entry.manifest.get("levels", 1)
-    return (f"{regions} and image and label pyramids of {levels} level{'s' if levels != 1 else ''} written to "
-            f"{entry.folder} ({entry.manifest.get('build_seconds', 0):.1f} s)")
+    return (
+        f"{regions} and image and label pyramids of {levels} level{'s' if levels != 1 else ''} written to "
+        f"{entry.folder} ({entry.manifest.get('build_seconds', 0):.1f} s)"
+    )
 
 
 def _add_input_arguments(parser, *, image_optional=False):
     from regionscope.segmentation import METHODS
 
-    parser.add_argument("image", nargs="?" if image_optional else None, metavar="IMAGE", help="image file (TIFF, OME-TIFF, PNG, JPEG, BMP, GIF, .npy)")
-    parser.add_argument("--labels", metavar="MASK", help="label image (integer; boolean masks are labelled); default: segment IMAGE")
+    parser.add_argument(
+        "image",
+        nargs="?" if image_optional else None,
+        metavar="IMAGE",
+        help="image file (TIFF, OME-TIFF, PNG, JPEG, BMP, GIF, .npy)",
+    )
+    parser.add_argument(
+        "--labels", metavar="MASK", help="label image (integer; boolean masks are labelled); default: segment IMAGE"
+    )
     segmenting = parser.add_argument_group("segmentation (without --labels)")
-    segmenting.add_argument("--threshold", metavar="METHOD", default=DEFAULTS["method"], choices=METHODS, help=f"threshold method: {', '.join(METHODS)} (default {DEFAULTS['method']})")
+    segmenting.add_argument(
+        "--threshold",
+        metavar="METHOD",
+        default=DEFAULTS["method"],
+        choices=METHODS,
+        help=f"threshold method: {', '.join(METHODS)} (default {DEFAULTS['method']})",
+    )
     segmenting.add_argument("--dark-objects", action="store_true", help="objects are darker than the background")
     segmenting.add_argument(
         "--min-size",
@@ -245,7 +290,9 @@ def _add_input_arguments(parser, *, image_optional=False):
         "scikit-image's remove_small_objects default; 0 keeps every region",
     )
     segmenting.add_argument("--fill-holes", action="store_true", help="fill holes in the objects before labelling")
-    segmenting.add_argument("--split-touching", action="store_true", help="split touching round objects (distance-transform watershed)")
+    segmenting.add_argument(
+        "--split-touching", action="store_true", help="split touching round objects (distance-transform watershed)"
+    )
     segmenting.add_argument(
         "--channel",
         metavar="NAME|INDEX",
@@ -458,7 +505,9 @@ def check_port_free(host, port):
             probe.bind((host, port))
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise PortInUseError(f"port {port} on {host} is already in use by another program; choose another with --port") from None
+                raise PortInUseError(
+                    f"port {port} on {host} is already in use by another program; choose another with --port"
+                ) from None
             raise PortInUseError(f"cannot serve on {host}:{port} ({exc.strerror or exc}); check --host and --port") from None
 
 

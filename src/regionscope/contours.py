@@ -177,8 +177,7 @@ def region_contours(labels):
         # find_objects would fail with an obscure TypeError (bool) or count
         # float values; a boolean mask needs labelling first.
         raise ValueError(
-            f"labels must be an integer array, not {labels.dtype}; label a boolean mask first "
-            "(skimage.measure.label)"
+            f"labels must be an integer array, not {labels.dtype}; label a boolean mask first (skimage.measure.label)"
         )
     if labels.size and labels.min() < 0:
         raise ValueError("labels must not be negative")

@@ -80,10 +80,26 @@ __all__ = ["SUPPORTED_PROPERTIES", "fast_regionprops_table"]
 #: scikit-image names; legacy names are the caller's business).
 SUPPORTED_PROPERTIES = frozenset(
     {
-        "label", "area", "num_pixels", "area_bbox", "area_convex", "bbox", "centroid",
-        "centroid_local", "extent", "equivalent_diameter_area", "perimeter",
-        "axis_major_length", "axis_minor_length", "eccentricity", "orientation",
-        "solidity", "euler_number", "intensity_mean", "intensity_min", "intensity_max",
+        "label",
+        "area",
+        "num_pixels",
+        "area_bbox",
+        "area_convex",
+        "bbox",
+        "centroid",
+        "centroid_local",
+        "extent",
+        "equivalent_diameter_area",
+        "perimeter",
+        "axis_major_length",
+        "axis_minor_length",
+        "eccentricity",
+        "orientation",
+        "solidity",
+        "euler_number",
+        "intensity_mean",
+        "intensity_min",
+        "intensity_max",
     }
 )
 _INTENSITY_PROPERTIES = frozenset({"intensity_mean", "intensity_min", "intensity_max"})
@@ -101,8 +117,9 @@ _ILL_CONDITIONED = 1e-4
 _SQRT2 = math.sqrt(2.0)
 
 
-def fast_regionprops_table(labels, intensity_image=None, properties=("label", "bbox"), *, workers=None,
-                           min_regions_for_pool=2_000):
+def fast_regionprops_table(
+    labels, intensity_image=None, properties=("label", "bbox"), *, workers=None, min_regions_for_pool=2_000
+):
     """scikit-image's ``regionprops_table`` for 2D label images, vectorised.
 
     Parameters
@@ -187,8 +204,7 @@ def fast_regionprops_table(labels, intensity_image=None, properties=("label", "b
         elif prop == "equivalent_diameter_area":
             columns["equivalent_diameter_area"] = (4 * area / math.pi) ** 0.5
         elif prop == "bbox":
-            for i, values in enumerate((regions.row0, regions.col0, regions.row0 + regions.height,
-                                        regions.col0 + regions.width)):
+            for i, values in enumerate((regions.row0, regions.col0, regions.row0 + regions.height, regions.col0 + regions.width)):
                 columns[f"bbox-{i}"] = values.astype(np.int64)
         elif prop == "centroid":
             columns["centroid-0"] = (regions.row0 * regions.count + regions.sum_r).astype(np.float64) / area
@@ -236,8 +252,12 @@ def _check_inputs(labels, intensity_image, properties):
         raise NotImplementedError(f"unsupported properties {unsupported}")
     if intensity_image is not None:
         intensity_image = np.asarray(intensity_image)
-        if (intensity_image.ndim not in (2, 3) or intensity_image.shape[:2] != labels.shape
-                or intensity_image.ndim == 3 and intensity_image.shape[2] == 0):
+        if (
+            intensity_image.ndim not in (2, 3)
+            or intensity_image.shape[:2] != labels.shape
+            or intensity_image.ndim == 3
+            and intensity_image.shape[2] == 0
+        ):
             raise NotImplementedError(f"intensity image of shape {intensity_image.shape} for labels {labels.shape}")
         kind = intensity_image.dtype.kind
         if kind not in "biuf":
@@ -436,8 +456,12 @@ def _moment_properties(regions, labels):
         }
     # A single pixel: a zero tensor.
     single = n == 1
-    for name, value in (("axis_major_length", 0.0), ("axis_minor_length", 0.0), ("eccentricity", 0.0),
-                        ("orientation", -math.pi / 4)):
+    for name, value in (
+        ("axis_major_length", 0.0),
+        ("axis_minor_length", 0.0),
+        ("eccentricity", 0.0),
+        ("orientation", -math.pi / 4),
+    ):
         out[name][single] = value
     # Where scikit-image's own rounding decides (see the module docstring):
     # near-isotropic, near-axis-aligned or near-linear regions. Its rounding
@@ -472,7 +496,7 @@ def _skimage_moment_properties(regions, labels, k):
     from skimage.measure import inertia_tensor, inertia_tensor_eigvals, moments_central
 
     r0, c0 = int(regions.row0[k]), int(regions.col0[k])
-    crop = labels[r0:r0 + int(regions.height[k]), c0:c0 + int(regions.width[k])]
+    crop = labels[r0 : r0 + int(regions.height[k]), c0 : c0 + int(regions.width[k])]
     image = crop == labels[r0, int(regions.run_c0[regions.offset[k]])]  # the region's first pixel
     count = float(regions.count[k])
     center = np.asarray((float(regions.sum_r[k]) / count, float(regions.sum_c[k]) / count))
@@ -573,7 +597,7 @@ def _minorant(region, y, x):
     while y.size >= 3:
         yp, yi, yq = y[:-2], y[1:-1], y[2:]
         xp, xi, xq = x[:-2], x[1:-1], x[2:]
-        drop = (xi * (yq - yp) >= xp * (yq - yi) + xq * (yi - yp))
+        drop = xi * (yq - yp) >= xp * (yq - yi) + xq * (yi - yp)
         drop &= (region[:-2] == region[1:-1]) & (region[1:-1] == region[2:])
         if not drop.any():
             break
@@ -644,8 +668,8 @@ def _perimeters(runs):
         bottom = min(top + band, height - 1)
         centre = padded[top:bottom, 1:-1]
         inner = border[top:bottom, 1:-1]
-        np.not_equal(centre, padded[top - 1:bottom - 1, 1:-1], out=inner)
-        inner |= centre != padded[top + 1:bottom + 1, 1:-1]
+        np.not_equal(centre, padded[top - 1 : bottom - 1, 1:-1], out=inner)
+        inner |= centre != padded[top + 1 : bottom + 1, 1:-1]
         inner |= centre != padded[top:bottom, :-2]
         inner |= centre != padded[top:bottom, 2:]
         inner &= centre != 0
@@ -738,5 +762,5 @@ def _means_like_numpy(regions, values):
             out[group] = means
         else:  # pragma: no cover - numpy reduced rows differently
             for k in group.tolist():
-                out[k] = np.mean(gathered[bounds[k]:bounds[k + 1]], axis=0)
+                out[k] = np.mean(gathered[bounds[k] : bounds[k + 1]], axis=0)
     return out

@@ -66,14 +66,43 @@ LEGACY_NAMES = {
 #: Properties that give one number (or a fixed-size vector) per region.
 TABLE_PROPERTIES = frozenset(
     {
-        "label", "area", "area_bbox", "area_convex", "area_filled", "axis_major_length",
-        "axis_minor_length", "bbox", "centroid", "centroid_local", "centroid_weighted",
-        "centroid_weighted_local", "eccentricity", "equivalent_diameter_area", "euler_number",
-        "extent", "feret_diameter_max", "inertia_tensor", "inertia_tensor_eigvals",
-        "intensity_max", "intensity_mean", "intensity_median", "intensity_min", "intensity_std",
-        "moments", "moments_central", "moments_hu", "moments_normalized", "moments_weighted",
-        "moments_weighted_central", "moments_weighted_hu", "moments_weighted_normalized",
-        "num_pixels", "orientation", "perimeter", "perimeter_crofton", "solidity",
+        "label",
+        "area",
+        "area_bbox",
+        "area_convex",
+        "area_filled",
+        "axis_major_length",
+        "axis_minor_length",
+        "bbox",
+        "centroid",
+        "centroid_local",
+        "centroid_weighted",
+        "centroid_weighted_local",
+        "eccentricity",
+        "equivalent_diameter_area",
+        "euler_number",
+        "extent",
+        "feret_diameter_max",
+        "inertia_tensor",
+        "inertia_tensor_eigvals",
+        "intensity_max",
+        "intensity_mean",
+        "intensity_median",
+        "intensity_min",
+        "intensity_std",
+        "moments",
+        "moments_central",
+        "moments_hu",
+        "moments_normalized",
+        "moments_weighted",
+        "moments_weighted_central",
+        "moments_weighted_hu",
+        "moments_weighted_normalized",
+        "num_pixels",
+        "orientation",
+        "perimeter",
+        "perimeter_crofton",
+        "solidity",
     }
 )
 #: Properties computed by regionscope itself rather than scikit-image.
@@ -81,19 +110,38 @@ EXTRA_PROPERTIES = frozenset({"touches_border"})
 #: Properties that need an intensity image; their last column index is the channel.
 INTENSITY_PROPERTIES = frozenset(
     {
-        "intensity_max", "intensity_mean", "intensity_median", "intensity_min", "intensity_std",
-        "centroid_weighted", "centroid_weighted_local", "moments_weighted",
-        "moments_weighted_central", "moments_weighted_hu", "moments_weighted_normalized",
+        "intensity_max",
+        "intensity_mean",
+        "intensity_median",
+        "intensity_min",
+        "intensity_std",
+        "centroid_weighted",
+        "centroid_weighted_local",
+        "moments_weighted",
+        "moments_weighted_central",
+        "moments_weighted_hu",
+        "moments_weighted_normalized",
     }
 )
 #: Properties scikit-image defines for 2D regions only.
-PLANAR_ONLY_PROPERTIES = frozenset({"perimeter", "perimeter_crofton", "eccentricity", "orientation", "moments_hu", "moments_weighted_hu"})
+PLANAR_ONLY_PROPERTIES = frozenset(
+    {"perimeter", "perimeter_crofton", "eccentricity", "orientation", "moments_hu", "moments_weighted_hu"}
+)
 #: Properties that get a physical column when a pixel size is given, and the
 #: power of length of their unit (``"ndim"``: area in 2D, volume in 3D).
 PHYSICAL_PROPERTIES = {
-    "area": "ndim", "area_bbox": "ndim", "area_convex": "ndim", "area_filled": "ndim",
-    "perimeter": 1, "perimeter_crofton": 1, "axis_major_length": 1, "axis_minor_length": 1,
-    "equivalent_diameter_area": 1, "feret_diameter_max": 1, "centroid": 1, "centroid_weighted": 1,
+    "area": "ndim",
+    "area_bbox": "ndim",
+    "area_convex": "ndim",
+    "area_filled": "ndim",
+    "perimeter": 1,
+    "perimeter_crofton": 1,
+    "axis_major_length": 1,
+    "axis_minor_length": 1,
+    "equivalent_diameter_area": 1,
+    "feret_diameter_max": 1,
+    "centroid": 1,
+    "centroid_weighted": 1,
 }
 #: The unit of physical columns, as written in their names (micrometres).
 PHYSICAL_UNIT = "um"
@@ -108,9 +156,21 @@ COUNT_PROPERTIES = frozenset({"label", "area", "area_bbox", "area_convex", "area
 
 #: What :func:`measure` computes when no property is named, in column order.
 DEFAULT_PROPERTIES = (
-    "label", "area", "perimeter", "centroid", "bbox", "axis_major_length", "axis_minor_length",
-    "eccentricity", "orientation", "solidity", "euler_number", "touches_border",
-    "intensity_mean", "intensity_min", "intensity_max",
+    "label",
+    "area",
+    "perimeter",
+    "centroid",
+    "bbox",
+    "axis_major_length",
+    "axis_minor_length",
+    "eccentricity",
+    "orientation",
+    "solidity",
+    "euler_number",
+    "touches_border",
+    "intensity_mean",
+    "intensity_min",
+    "intensity_max",
 )
 
 
@@ -140,9 +200,9 @@ def normalize_property_names(properties, *, ndim, has_intensity):
     """
     if properties is None:
         names = [
-            name for name in DEFAULT_PROPERTIES
-            if (ndim == 2 or name not in PLANAR_ONLY_PROPERTIES)
-            and (has_intensity or name not in INTENSITY_PROPERTIES)
+            name
+            for name in DEFAULT_PROPERTIES
+            if (ndim == 2 or name not in PLANAR_ONLY_PROPERTIES) and (has_intensity or name not in INTENSITY_PROPERTIES)
         ]
         return names
     if isinstance(properties, str):
@@ -158,7 +218,9 @@ def normalize_property_names(properties, *, ndim, has_intensity):
             hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             if name in {"image", "coords", "coords_scaled", "slice", "image_convex", "image_filled", "image_intensity"}:
                 hint = " It is an array per region, not a table column."
-            raise MeasurementError(f"unknown property {given.strip()!r}.{hint} See the scikit-image regionprops documentation for the names.")
+            raise MeasurementError(
+                f"unknown property {given.strip()!r}.{hint} See the scikit-image regionprops documentation for the names."
+            )
         if ndim != 2 and name in PLANAR_ONLY_PROPERTIES:
             raise MeasurementError(f"property {name!r} is defined for 2D images only; this label image is {ndim}D")
         if not has_intensity and name in INTENSITY_PROPERTIES:

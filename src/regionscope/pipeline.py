@@ -43,8 +43,17 @@ def segment_file_image(image, segmentation=None):
         raise SegmentationError(f"{image.source or 'the image'}: {exc}") from exc
 
 
-def measure_files(image_path, labels_path=None, *, properties=None, segmentation=None, progress=None, return_labels=False,
-                  max_bytes=None, pixel_size=None):
+def measure_files(
+    image_path,
+    labels_path=None,
+    *,
+    properties=None,
+    segmentation=None,
+    progress=None,
+    return_labels=False,
+    max_bytes=None,
+    pixel_size=None,
+):
     """Read an image (and its labels) and measure every region.
 
     Parameters

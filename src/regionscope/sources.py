@@ -38,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -99,13 +99,16 @@ class ImageSource:
 
     kind = "source"
 
-    def __init__(self, location, *, native_axes, native_shapes, dtype, select=None, channel_names=None,
-                 spacing=None, channel_axes="CS"):
+    def __init__(
+        self, location, *, native_axes, native_shapes, dtype, select=None, channel_names=None, spacing=None, channel_axes="CS"
+    ):
         self.location = str(location)
         self.dtype = np.dtype(dtype)
         native_axes = native_axes.upper()
         self._native_axes = native_axes
-        self._index, self._channel_native, self.axes = _axis_plan(native_axes, native_shapes[0], select or {}, channel_axes, self.location)
+        self._index, self._channel_native, self.axes = _axis_plan(
+            native_axes, native_shapes[0], select or {}, channel_axes, self.location
+        )
         self.levels = [tuple(int(shape[native_axes.index(a)]) for a in self._kept_order()) for shape in native_shapes]
         self._native_shapes = [tuple(int(n) for n in s) for s in native_shapes]
         n_channels = self.levels[0][-1] if self.axes.endswith("C") else 1
@@ -163,8 +166,10 @@ class ImageSource:
         if native is None:
             side = DEFAULT_CHUNK_SIDE.get(self.spatial_ndim, 256)
             return tuple(min(side, n) if a != "C" else n for a, n in zip(self.axes, self.levels[level]))
-        return tuple(int(native[self._native_axes.index(a)]) if ours != "C" else n
-                     for ours, a, n in zip(self.axes, self._kept_order(), self.levels[level]))
+        return tuple(
+            int(native[self._native_axes.index(a)]) if ours != "C" else n
+            for ours, a, n in zip(self.axes, self._kept_order(), self.levels[level])
+        )
 
     def __repr__(self):
         return f"{type(self).__name__}({self.location!r}, axes={self.axes!r}, shape={self.shape}, dtype={self.dtype}, levels={len(self.levels)})"
@@ -241,9 +246,12 @@ class ImageSource:
         elif isinstance(chunks, int):
             chunks = tuple(chunks if a != "C" else n for a, n in zip(self.axes, shape))
         reader = _LevelReader(self, level)
-        name = "rs-source-" + tokenize(type(self).__name__, self.location, self._token(), self.axes, shape, str(self.dtype), level, chunks)
-        return da.from_array(reader, chunks=chunks, name=name, asarray=False, fancy=False,
-                             meta=np.empty((0,) * len(shape), dtype=self.dtype))
+        name = "rs-source-" + tokenize(
+            type(self).__name__, self.location, self._token(), self.axes, shape, str(self.dtype), level, chunks
+        )
+        return da.from_array(
+            reader, chunks=chunks, name=name, asarray=False, fancy=False, meta=np.empty((0,) * len(shape), dtype=self.dtype)
+        )
 
     # ------------------------------------------------------------- identity
 
@@ -345,7 +353,11 @@ class OmeZarrSource(ImageSource):
         self._url = str(location)
         self._storage_options = storage_options
         try:
-            node = zarr.open(self._url, mode="r", storage_options=storage_options) if _is_url(self._url) else zarr.open(self._url, mode="r")
+            node = (
+                zarr.open(self._url, mode="r", storage_options=storage_options)
+                if _is_url(self._url)
+                else zarr.open(self._url, mode="r")
+            )
         except (FileNotFoundError, OSError, ValueError, KeyError) as exc:
             raise SourceError(location, f"cannot open as Zarr: {exc}") from exc
         except Exception as exc:  # zarr raises its own errors for missing metadata
@@ -361,7 +373,9 @@ class OmeZarrSource(ImageSource):
             meta = attrs.get("ome", attrs)
             multiscales = meta.get("multiscales")
             if not multiscales:
-                raise SourceError(location, "is a Zarr group without OME-NGFF 'multiscales' metadata; open the image's group or array itself")
+                raise SourceError(
+                    location, "is a Zarr group without OME-NGFF 'multiscales' metadata; open the image's group or array itself"
+                )
             multiscale = multiscales[0]
             datasets = multiscale.get("datasets") or []
             if not datasets:
@@ -380,8 +394,16 @@ class OmeZarrSource(ImageSource):
         spacing = None
         if scale is not None:
             spacing = [scale[axes.index(a)] for a in _SPATIAL if a in axes]
-        super().__init__(location, native_axes=axes, native_shapes=shapes, dtype=dtype, select=select,
-                         channel_names=names, spacing=spacing, channel_axes="C")
+        super().__init__(
+            location,
+            native_axes=axes,
+            native_shapes=shapes,
+            dtype=dtype,
+            select=select,
+            channel_names=names,
+            spacing=spacing,
+            channel_axes="C",
+        )
 
     def _open_levels(self):
         import zarr
@@ -406,7 +428,9 @@ class OmeZarrSource(ImageSource):
 def _ngff_axes(axes, ndim, location):
     if axes is None:  # NGFF 0.1 / 0.2: always 5D TCZYX
         if ndim != 5:
-            raise SourceError(location, f"has no 'axes' in its multiscales metadata and {ndim} dimensions (NGFF 0.1 images are 5D)")
+            raise SourceError(
+                location, f"has no 'axes' in its multiscales metadata and {ndim} dimensions (NGFF 0.1 images are 5D)"
+            )
         return "TCZYX"
     names = [a["name"] if isinstance(a, Mapping) else a for a in axes]
     types = [a.get("type") if isinstance(a, Mapping) else None for a in axes]
@@ -473,15 +497,24 @@ class TiffSource(ImageSource):
             raise
         except (OSError, ValueError, tifffile.TiffFileError, IndexError, KeyError) as exc:
             raise SourceError(location, f"cannot read as TIFF: {exc}") from exc
-        super().__init__(location, native_axes=_tiff_axes(axes, shapes[0]), native_shapes=shapes, dtype=dtype,
-                         select=select, channel_names=names, spacing=spacing)
+        super().__init__(
+            location,
+            native_axes=_tiff_axes(axes, shapes[0]),
+            native_shapes=shapes,
+            dtype=dtype,
+            select=select,
+            channel_names=names,
+            spacing=spacing,
+        )
 
     def _open_levels(self):
         import tifffile
         import zarr
 
-        return [zarr.open(tifffile.imread(self.location, aszarr=True, series=self._series, level=k), mode="r")
-                for k in range(len(self.levels))]
+        return [
+            zarr.open(tifffile.imread(self.location, aszarr=True, series=self._series, level=k), mode="r")
+            for k in range(len(self.levels))
+        ]
 
     def close(self):
         for array in self._arrays or []:
@@ -572,21 +605,33 @@ class BioioSource(ImageSource):
         spacing = [getattr(sizes, a) for a in spatial]
         spacing = spacing if all(s for s in spacing) else None
         names = [str(n) for n in (image.channel_names or [])]
-        super().__init__(location, native_axes=dims, native_shapes=shapes, dtype=image.dtype, select=select,
-                         channel_names=names or None, spacing=spacing)
+        super().__init__(
+            location,
+            native_axes=dims,
+            native_shapes=shapes,
+            dtype=image.dtype,
+            select=select,
+            channel_names=names or None,
+            spacing=spacing,
+        )
 
     def _bioimage(self, location=None):
         try:
             from bioio import BioImage
         except ImportError as exc:
-            raise SourceError(location or self.location, "reading this format needs bioio: pip install 'regionscope[formats]'") from exc
+            raise SourceError(
+                location or self.location, "reading this format needs bioio: pip install 'regionscope[formats]'"
+            ) from exc
         try:
             image = BioImage(str(location or self.location))
             if self._scene is not None:
                 image.set_scene(self._scene)
         except Exception as exc:  # bioio raises plugin-specific errors
-            raise SourceError(location or self.location, f"bioio cannot read it ({type(exc).__name__}: {exc}); "
-                              "is the reader plugin for this format installed (bioio-nd2, bioio-czi, ...)?") from exc
+            raise SourceError(
+                location or self.location,
+                f"bioio cannot read it ({type(exc).__name__}: {exc}); "
+                "is the reader plugin for this format installed (bioio-nd2, bioio-czi, ...)?",
+            ) from exc
         return image
 
     def _open_levels(self):
@@ -622,8 +667,15 @@ class ArraySource(ImageSource):
         native_axes = (axes or _guess_array_axes(array.shape)).upper()
         if len(native_axes) != len(array.shape):
             raise SourceError(location, f"axes {native_axes!r} do not fit an array of shape {tuple(array.shape)}")
-        super().__init__(location, native_axes=native_axes, native_shapes=[array.shape], dtype=array.dtype,
-                         select=select, channel_names=channel_names, spacing=spacing)
+        super().__init__(
+            location,
+            native_axes=native_axes,
+            native_shapes=[array.shape],
+            dtype=array.dtype,
+            select=select,
+            channel_names=channel_names,
+            spacing=spacing,
+        )
 
     def _open_levels(self):
         return [self._array]
@@ -748,7 +800,9 @@ def _axis_plan(native_axes, native_shape, select, channel_axes, location):
             kept.append(axis)
         elif axis in channel_axes and size > 1 and axis not in select:
             if channel is not None:
-                raise SourceError(location, f"has two channel axes ({channel} and {axis}); choose one with select={{{axis!r}: 0}}")
+                raise SourceError(
+                    location, f"has two channel axes ({channel} and {axis}); choose one with select={{{axis!r}: 0}}"
+                )
             channel = axis
         else:
             chosen = select.get(axis, 0)

@@ -275,8 +275,10 @@ def prepare(
         partial.mkdir(parents=True)
     except OSError as exc:
         # A file where the folder should be, a read-only disk: say which store, not a traceback.
-        raise StoreError(f"{store}: cannot create the store's folders there ({exc.strerror or exc}); "
-                         "give a folder that can be created and written") from None
+        raise StoreError(
+            f"{store}: cannot create the store's folders there ({exc.strerror or exc}); "
+            "give a folder that can be created and written"
+        ) from None
     try:
         if client is None:
             with dask_client(scheduler, n_workers=n_workers, memory_limit=memory_limit) as own:
@@ -321,9 +323,7 @@ def _build(folder, image, labels, properties, label_method, client, chunks, mani
     label_group = root.create_group("labels").create_group("labels")
     root["labels"].attrs["labels"] = ["labels"]
     _write_pyramid(label_group, label_levels, labels.axes, labels.spacing, client, "labels")
-    label_group.attrs["image-label"] = {"version": "0.4", "source": {"image": "../../"},
-                                        "method": label_method}
+    label_group.attrs["image-label"] = {"version": "0.4", "source": {"image": "../../"}, "method": label_method}
     manifest = dict(manifest)
-    manifest.update({"complete": True, "levels": n_levels, "regions": len(table),
-                     "columns": list(table.columns)})
+    manifest.update({"complete": True, "levels": n_levels, "regions": len(table), "columns": list(table.columns)})
     return manifest

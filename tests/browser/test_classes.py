@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import DISC_CENTERS, DISC_LABELS, discs, park, serve, wait_until_ready
 from pagetools import choose_option, overlay_picture, row_selector, type_query, wait_overlay_labels, wait_text
 

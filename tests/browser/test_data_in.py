@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from conftest import DISC_LABELS, discs, park, serve, wait_until_ready
 from pagetools import choose_option, labels_drawn, row_selector, wait_overlay_labels, wait_text
-from PIL import Image
 
 pytestmark = pytest.mark.browser
 
@@ -185,9 +186,7 @@ def test_segment_again_with_other_settings(coins_app, new_page):
     page.locator("#rs-min-size").fill("2000")
     page.locator("#rs-segment").click()
     wait_text(page, "#rs-notice", "Segmented with otsu")
-    page.wait_for_function(
-        "(total) => !document.querySelector('#rs-count').innerText.startsWith(total + ' of')", arg=total
-    )
+    page.wait_for_function("(total) => !document.querySelector('#rs-count').innerText.startsWith(total + ' of')", arg=total)
     shown = int(page.locator("#rs-count").inner_text().split()[0])
     assert 0 < shown < total
 
@@ -201,9 +200,9 @@ def test_hover_in_a_stack_follows_the_plane(stack_app, new_page):
 
 
 def test_large_planes_are_sent_at_a_stride_and_hover_still_finds_regions(monkeypatch, new_page):
-    from pagetools import hover_until, overlay_picture
-
     from regionscope.app import display
+
+    from pagetools import hover_until, overlay_picture
 
     monkeypatch.setattr(display, "MAX_DISPLAY_SIDE", 64)  # the 96 x 128 discs are sent every 2nd pixel
     image, labels = discs()
@@ -221,9 +220,9 @@ def test_zooming_into_a_large_plane_shows_full_resolution_pixels(monkeypatch, ne
     import base64
     import io
 
-    from pagetools import screen_point
-
     from regionscope.app import display
+
+    from pagetools import screen_point
 
     monkeypatch.setattr(display, "MAX_DISPLAY_SIDE", 64)  # the 96 x 128 discs: sent every 2nd pixel
     image, labels = discs()
@@ -247,7 +246,9 @@ def test_zooming_into_a_large_plane_shows_full_resolution_pixels(monkeypatch, ne
         picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(detail[0].split(",", 1)[1]))).convert("L"))
         row0, col0 = detail[2], detail[1]
         limits = display.image_limits(served.dataset.image)
-        expected = display.display_plane(served.dataset.image, limits)[row0 : row0 + picture.shape[0], col0 : col0 + picture.shape[1]]
+        expected = display.display_plane(served.dataset.image, limits)[
+            row0 : row0 + picture.shape[0], col0 : col0 + picture.shape[1]
+        ]
         assert picture.shape[0] >= 10 and picture.shape[1] >= 10
         assert np.array_equal(picture, expected)  # every pixel, not every 2nd
         # Back to the whole view (double-click): the strided picture alone again.
@@ -256,7 +257,6 @@ def test_zooming_into_a_large_plane_shows_full_resolution_pixels(monkeypatch, ne
     finally:
         park(page)
         served.server.stop()
-
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from conftest import serve
 from pagetools import click_pixel, hover_until
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import DISC_CENTERS, DISC_LABELS, discs, serve
-from pagetools import highlight_paths, row_selector, screen_point, type_query, wait_text
 from PIL import Image
 from test_classes import add_class, select_rows
 from test_data_in import upload
 from test_page_exports import open_export
 from test_selection import drag, image_dragmode, wait_selected
+
+from conftest import DISC_CENTERS, DISC_LABELS, discs, serve
+from pagetools import highlight_paths, row_selector, screen_point, type_query, wait_text
 
 pytestmark = pytest.mark.browser
 

@@ -13,6 +13,7 @@ import itertools
 
 import numpy as np
 import pytest
+
 from conftest import SCREENSHOTS, serve
 from pagetools import wait_text
 
@@ -85,7 +86,15 @@ def test_no_overlap_with_any_panel_open(stack_app, new_page, viewport):
         found = boxes(
             page,
             top_level
-            + [".rs-tools details:nth-child(1)", ".rs-tools details:nth-child(2)", "#rs-graph", ".rs-hover-info", ".rs-grid-box", "#rs-plot", ".rs-image-panel .rs-toolbar"],
+            + [
+                ".rs-tools details:nth-child(1)",
+                ".rs-tools details:nth-child(2)",
+                "#rs-graph",
+                ".rs-hover-info",
+                ".rs-grid-box",
+                "#rs-plot",
+                ".rs-image-panel .rs-toolbar",
+            ],
         )
         what = f"{viewport} with {dict(zip(PANELS, combination, strict=True))}"
         for a, b in itertools.combinations(top_level, 2):

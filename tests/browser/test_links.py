@@ -5,8 +5,8 @@ The dataset: five discs with labels 3, 7, 12, 20, 41 (see ``conftest.discs``).
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+
 from conftest import DISC_CENTERS, DISC_LABELS, DISC_RADII, discs, wait_until_ready
 from pagetools import (
     axis_ranges,
@@ -180,9 +180,7 @@ def test_filled_regions_and_opacity(disc_app, new_page):
     row, col = CENTER[7]
     assert overlay_picture(page)[row, col, 3] == 0  # outlines only: the inside is clear
     page.locator("#rs-overlay-mode input[value='filled']").check()
-    page.wait_for_function(
-        "() => document.querySelector('#rs-graph .js-plotly-plot').layout.images[0].source.length > 0"
-    )
+    page.wait_for_function("() => document.querySelector('#rs-graph .js-plotly-plot').layout.images[0].source.length > 0")
     for _ in range(50):
         if overlay_picture(page)[row, col, 3] > 0:
             break

@@ -8,14 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
-from conftest import discs, park, serve
-from pagetools import row_selector, type_query, wait_overlay_labels, wait_text
 from test_classes import add_class, select_rows
 
 from regionscope.app.server import BackgroundServer, create_app
 from regionscope.app.view_picture import LEGEND_WIDTH, legend_scale, view_scale
 from regionscope.export import read_session
 from regionscope.io import read_labels
+
+from conftest import discs, park, serve
+from pagetools import type_query, wait_overlay_labels, wait_text
 
 pytestmark = pytest.mark.browser
 

@@ -6,6 +6,7 @@ The five discs (labels 3, 7, 12, 20, 41) have known centroids; selections are by
 from __future__ import annotations
 
 import pytest
+
 from conftest import DISC_CENTERS, DISC_LABELS
 from pagetools import overlay_picture, row_selector, screen_point, wait_text
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import dash
 import pytest
-from conftest import discs
 from dash import html
-from pagetools import wait_text
 
 from regionscope.annotations import AnnotationStore
 from regionscope.app.explorer import Explorer
 from regionscope.app.registry import DatasetRegistry
 from regionscope.app.server import ASSETS, BackgroundServer, open_default
 from regionscope.app.uploads import UploadFolder
+
+from conftest import discs
+from pagetools import wait_text
 
 pytestmark = pytest.mark.browser
 

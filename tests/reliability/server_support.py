@@ -74,7 +74,9 @@ class Served:
         self.stop()
 
 
-def serve(image=None, labels=None, *, access=None, workspace=None, server="waitress", registry=None, name="boxes", **create_options):
+def serve(
+    image=None, labels=None, *, access=None, workspace=None, server="waitress", registry=None, name="boxes", **create_options
+):
     """Serve the explorer on 127.0.0.1 from a thread (two boxes by default)."""
     if image is None:
         image, labels = two_boxes()

@@ -135,11 +135,17 @@ def test_the_app_refuses_to_exclude_a_label_the_dataset_does_not_have(tmp_path):
 
     def exclude(rows):
         return _post(
-            client, key, app,
-            inputs=[{"id": "rs-exclude", "property": "n_clicks", "value": 1},
-                    {"id": "rs-restore", "property": "n_clicks", "value": None}],
-            state=[{"id": "rs-grid", "property": "selectedRows", "value": rows},
-                   {"id": "rs-dataset", "property": "data", "value": {"id": dataset.id}}],
+            client,
+            key,
+            app,
+            inputs=[
+                {"id": "rs-exclude", "property": "n_clicks", "value": 1},
+                {"id": "rs-restore", "property": "n_clicks", "value": None},
+            ],
+            state=[
+                {"id": "rs-grid", "property": "selectedRows", "value": rows},
+                {"id": "rs-dataset", "property": "data", "value": {"id": dataset.id}},
+            ],
             changed=["rs-exclude.n_clicks"],
         )
 

@@ -14,17 +14,17 @@ import struct
 import subprocess
 import sys
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from bombs import npy_header_only, patched_header, png_bomb, tiff_bomb
 from regionscope import load_image, load_labels, read_image, read_labels
 from regionscope.errors import InputFileError
 from regionscope.io import load_labels_for
 from regionscope.limits import DEFAULT_MAX_IMAGE_BYTES, MAX_IMAGE_BYTES_ENV, image_byte_budget, parse_byte_size
+
+from bombs import npy_header_only, patched_header, png_bomb, tiff_bomb
 from cli_support import run
 
 #: Reading a refused bomb may allocate at most this much (its pixels would be gigabytes).

@@ -58,8 +58,14 @@ ERROR_CLASSES = _error_classes()
 def test_the_search_finds_the_known_errors():
     names = {cls.__name__ for cls in ERROR_CLASSES}
     assert {
-        "RegionscopeError", "InputFileError", "MeasurementError", "FilterError", "SegmentationError",
-        "AnnotationError", "AnnotationWriteError", "DatasetGoneError",
+        "RegionscopeError",
+        "InputFileError",
+        "MeasurementError",
+        "FilterError",
+        "SegmentationError",
+        "AnnotationError",
+        "AnnotationWriteError",
+        "DatasetGoneError",
     } <= names
 
 

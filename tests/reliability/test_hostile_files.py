@@ -109,8 +109,19 @@ def tiff_with_7_bit_samples(tmp_path):
     return "odd.tif", "odd.tif"
 
 
-CASES = [truncated_png, truncated_tiff, truncated_npy, png_renamed_tif, text_renamed_png, five_dimensional_npy,
-         pickled_npy, tiff_ifd_beyond_the_end, tiff_of_absurd_size, tiff_of_zero_width, tiff_with_7_bit_samples]
+CASES = [
+    truncated_png,
+    truncated_tiff,
+    truncated_npy,
+    png_renamed_tif,
+    text_renamed_png,
+    five_dimensional_npy,
+    pickled_npy,
+    tiff_ifd_beyond_the_end,
+    tiff_of_absurd_size,
+    tiff_of_zero_width,
+    tiff_with_7_bit_samples,
+]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.__name__)

@@ -19,6 +19,7 @@ from regionscope import measure, segment
 from regionscope.dataset import prepare_dataset
 from regionscope.io import ImageData, load_image
 from regionscope.segmentation import SegmentationError
+
 from cli_support import run
 
 

@@ -21,11 +21,27 @@ from regionscope.errors import MeasurementError
 from regionscope.io import ImageData, load_image
 from regionscope.measurement import PHYSICAL_PROPERTIES, physical_name
 from regionscope.pipeline import measure_files
+
 from cli_support import run
 
-PROPERTIES_2D = ["label", "area", "area_bbox", "area_convex", "area_filled", "perimeter", "perimeter_crofton",
-                 "axis_major_length", "axis_minor_length", "equivalent_diameter_area", "feret_diameter_max",
-                 "centroid", "centroid_weighted", "eccentricity", "solidity", "intensity_mean"]
+PROPERTIES_2D = [
+    "label",
+    "area",
+    "area_bbox",
+    "area_convex",
+    "area_filled",
+    "perimeter",
+    "perimeter_crofton",
+    "axis_major_length",
+    "axis_minor_length",
+    "equivalent_diameter_area",
+    "feret_diameter_max",
+    "centroid",
+    "centroid_weighted",
+    "eccentricity",
+    "solidity",
+    "intensity_mean",
+]
 PROPERTIES_3D = [p for p in PROPERTIES_2D if p not in ("perimeter", "perimeter_crofton", "eccentricity")]
 
 
@@ -55,10 +71,13 @@ def test_physical_columns_equal_scikit_image_with_spacing(ndim, spacing):
     properties = PROPERTIES_2D if ndim == 2 else PROPERTIES_3D
     table = measure(image, labels, properties, spacing=spacing)
     pixels = pd.DataFrame(regionprops_table(labels, image, properties=properties))
-    physical = pd.DataFrame(regionprops_table(labels, image, properties=properties, spacing=spacing)) if (
-        ndim == 3 or len(set(spacing)) == 1
-    ) else pd.DataFrame(regionprops_table(labels, image, properties=[p for p in properties if "perimeter" not in p],
-                                          spacing=spacing))
+    physical = (
+        pd.DataFrame(regionprops_table(labels, image, properties=properties, spacing=spacing))
+        if (ndim == 3 or len(set(spacing)) == 1)
+        else pd.DataFrame(
+            regionprops_table(labels, image, properties=[p for p in properties if "perimeter" not in p], spacing=spacing)
+        )
+    )
     for column in pixels.columns:
         # Pixel columns keep their scikit-image names and values.
         np.testing.assert_allclose(table[column].to_numpy(dtype=float), pixels[column], rtol=1e-9, err_msg=column)
@@ -77,8 +96,16 @@ def test_physical_columns_equal_scikit_image_with_spacing(ndim, spacing):
 def test_names_and_units_by_hand(tiny):
     image, labels, _ = tiny
     table = measure(image, labels, ["area", "perimeter", "centroid"], spacing=(2.0, 3.0))
-    assert list(table.columns) == ["label", "area", "area_um2", "perimeter", "centroid-0", "centroid-1",
-                                   "centroid_um-0", "centroid_um-1"]
+    assert list(table.columns) == [
+        "label",
+        "area",
+        "area_um2",
+        "perimeter",
+        "centroid-0",
+        "centroid-1",
+        "centroid_um-0",
+        "centroid_um-1",
+    ]
     assert table["area"].tolist() == [4, 6, 1] and table["area"].dtype == np.int64
     assert table["area_um2"].tolist() == [24.0, 36.0, 6.0]
     assert table["centroid_um-1"].tolist() == [4.5, 19.5, 12.0]
@@ -97,9 +124,16 @@ def test_bad_pixel_sizes(tiny):
 
 def _ome_tiff(path, data, physical_size=(0.25, 0.5)):
     tifffile.imwrite(
-        path, data, ome=True,
-        metadata={"axes": "YX", "PhysicalSizeY": physical_size[0], "PhysicalSizeX": physical_size[1],
-                  "PhysicalSizeYUnit": "µm", "PhysicalSizeXUnit": "µm"},
+        path,
+        data,
+        ome=True,
+        metadata={
+            "axes": "YX",
+            "PhysicalSizeY": physical_size[0],
+            "PhysicalSizeX": physical_size[1],
+            "PhysicalSizeYUnit": "µm",
+            "PhysicalSizeXUnit": "µm",
+        },
     )
     return path
 
@@ -117,7 +151,11 @@ def test_the_files_pixel_size_reaches_the_table(tmp_path, tiny):
     # A file without a pixel size has pixel columns only, unless one is given.
     tifffile.imwrite(tmp_path / "plain.tif", (image * 100).astype(np.uint16))
     assert "area_um2" not in measure_files(tmp_path / "plain.tif", tmp_path / "labels.tif").columns
-    assert measure_files(tmp_path / "plain.tif", tmp_path / "labels.tif", pixel_size=2.0)["area_um2"].tolist() == [16.0, 24.0, 4.0]
+    assert measure_files(tmp_path / "plain.tif", tmp_path / "labels.tif", pixel_size=2.0)["area_um2"].tolist() == [
+        16.0,
+        24.0,
+        4.0,
+    ]
 
 
 def test_the_app_dataset_has_physical_columns_and_its_own_id(tiny):
@@ -155,17 +193,20 @@ def test_cli_pixel_size(tmp_path, capsys, tiny):
     code, _, err = run(["measure", tmp_path / "cells.ome.tif", "--labels", tmp_path / "labels.tif", "-o", out_csv], capsys)
     assert code == 0, err
     assert pd.read_csv(out_csv)["area_um2"].tolist() == [0.5, 0.75, 0.125]
-    code, _, err = run(["measure", tmp_path / "cells.ome.tif", "--labels", tmp_path / "labels.tif", "-o", out_csv,
-                         "--pixel-size", "0.5"], capsys)
+    code, _, err = run(
+        ["measure", tmp_path / "cells.ome.tif", "--labels", tmp_path / "labels.tif", "-o", out_csv, "--pixel-size", "0.5"], capsys
+    )
     assert code == 0, err
     assert pd.read_csv(out_csv)["area_um2"].tolist() == [1.0, 1.5, 0.25]
-    code, _, err = run(["measure", tmp_path / "cells.ome.tif", "--labels", tmp_path / "labels.tif",
-                         "--pixel-size", "1,2,3"], capsys)
+    code, _, err = run(
+        ["measure", tmp_path / "cells.ome.tif", "--labels", tmp_path / "labels.tif", "--pixel-size", "1,2,3"], capsys
+    )
     assert code == 1 and "cells.ome.tif" in err and "3 values" in err
     code, _, err = run(["measure", tmp_path / "cells.ome.tif", "--pixel-size", "abc"], capsys)
     assert code == 2 and "--pixel-size" in err
-    code, _, err = run(["measure", tmp_path / "cells.ome.tif", "--filter", "area_um2 > 0.2", "--labels",
-                         tmp_path / "labels.tif"], capsys)
+    code, _, err = run(
+        ["measure", tmp_path / "cells.ome.tif", "--filter", "area_um2 > 0.2", "--labels", tmp_path / "labels.tif"], capsys
+    )
     assert code == 0, err
 
 

@@ -34,8 +34,20 @@ NON_ASCII_DIGITS = ["²", "³", "¹", "١", "٣", "۳", "३", "০", "๓", "�
 
 
 @pytest.mark.parametrize("digit", NON_ASCII_DIGITS)
-@pytest.mark.parametrize("template", ["area > -{d}", "area > {d}", "area > +{d}", "area > 1{d}", "area > .{d}",
-                                      "area > 1.{d}", "area > 1e{d}", "label in [1, {d}]", "label == '{d}'"])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "area > -{d}",
+        "area > {d}",
+        "area > +{d}",
+        "area > 1{d}",
+        "area > .{d}",
+        "area > 1.{d}",
+        "area > 1e{d}",
+        "label in [1, {d}]",
+        "label == '{d}'",
+    ],
+)
 def test_non_ascii_digits_are_not_numbers(template, digit):
     text = template.format(d=digit)
     if "'" in text:
@@ -67,12 +79,85 @@ def test_the_reported_cases():
 # --------------------------------------------------------------------------
 
 PIECES = [
-    "area", "label", "touches_border", "class", "{intensity_mean-GFP.v2}", "{", "}", "(", ")", "[", "]", ",",
-    "and", "or", "not", "in", "is", "nil", "blank", "contains", "datestartswith", "eq", "ne", "lt", "le", "gt",
-    "ge", "true", "false", "inf", "nan", "&&", "||", "!", "==", "!=", "<", "<=", ">", ">=", "=", "-", "+", ".",
-    "0", "1", "2.5", "-3", "+4", "1e3", "1e", ".5", "5.", "'text'", '"debris"', "'", '"', "\\", "__import__",
-    "__class__", "os.system('x')", "lambda", "eval", "exec", ";", "`", "@", "#", " ", "\t", "\n", *NON_ASCII_DIGITS,
-    "\u200b", "\x00", "é", "ß", "İ", "ﬁ", "Ⅳ",
+    "area",
+    "label",
+    "touches_border",
+    "class",
+    "{intensity_mean-GFP.v2}",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "nil",
+    "blank",
+    "contains",
+    "datestartswith",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "true",
+    "false",
+    "inf",
+    "nan",
+    "&&",
+    "||",
+    "!",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "=",
+    "-",
+    "+",
+    ".",
+    "0",
+    "1",
+    "2.5",
+    "-3",
+    "+4",
+    "1e3",
+    "1e",
+    ".5",
+    "5.",
+    "'text'",
+    '"debris"',
+    "'",
+    '"',
+    "\\",
+    "__import__",
+    "__class__",
+    "os.system('x')",
+    "lambda",
+    "eval",
+    "exec",
+    ";",
+    "`",
+    "@",
+    "#",
+    " ",
+    "\t",
+    "\n",
+    *NON_ASCII_DIGITS,
+    "\u200b",
+    "\x00",
+    "é",
+    "ß",
+    "İ",
+    "ﬁ",
+    "Ⅳ",
 ]
 
 # Random unicode, token soup from the grammar, and their concatenations.
@@ -95,8 +180,14 @@ def nothing_is_evaluated():
     def forbidden(*args, **kwargs):
         raise AssertionError(f"filter text was evaluated: {args!r}")
 
-    targets = [(builtins, "eval"), (builtins, "exec"), (builtins, "compile"), (pd, "eval"),
-               (pd.DataFrame, "eval"), (pd.DataFrame, "query")]
+    targets = [
+        (builtins, "eval"),
+        (builtins, "exec"),
+        (builtins, "compile"),
+        (pd, "eval"),
+        (pd.DataFrame, "eval"),
+        (pd.DataFrame, "query"),
+    ]
     saved = [(owner, name, getattr(owner, name)) for owner, name in targets]
     for owner, name in targets:
         setattr(owner, name, forbidden)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from server_support import DashClient, notice_text, png_bytes, response_values, serve, show_dataset, two_boxes, upload_image  # noqa: E402
-
 from regionscope.app.security import Access, AccessError, access_for, hash_password, read_users  # noqa: E402
+
+from server_support import DashClient, notice_text, png_bytes, response_values, serve, show_dataset, two_boxes, upload_image  # noqa: E402
 
 TOKEN = "test-token-0123456789"
 
@@ -168,14 +168,23 @@ def test_another_users_dataset_id_is_refused(users_app):
     assert "rs-picture.data" not in response_values(plane)
     # Nor can she write into it.
     exclude = grace.callback_with_input("rs-excluded.data", "rs-exclude.n_clicks")
-    grace.call(exclude, {"rs-exclude.n_clicks": 1, "rs-grid.selectedRows": {"ids": ["1"]}, "rs-dataset.data": {"id": ada_id}}, "rs-exclude.n_clicks")
+    grace.call(
+        exclude,
+        {"rs-exclude.n_clicks": 1, "rs-grid.selectedRows": {"ids": ["1"]}, "rs-dataset.data": {"id": ada_id}},
+        "rs-exclude.n_clicks",
+    )
     assert users_app.annotations.excluded(f"{ada_id}@ada") == []
     assert users_app.annotations.excluded(f"{ada_id}@grace") == []
 
 
 def _add_class(client, dataset_id, name):
     dependency = client.callback_with_input("rs-classes.data", "rs-class-add.n_clicks")
-    values = {"rs-class-add.n_clicks": 1, "rs-class-name.value": name, "rs-class-color.value": "#ff0000", "rs-dataset.data": {"id": dataset_id}}
+    values = {
+        "rs-class-add.n_clicks": 1,
+        "rs-class-name.value": name,
+        "rs-class-color.value": "#ff0000",
+        "rs-dataset.data": {"id": dataset_id},
+    }
     return client.call(dependency, values, "rs-class-add.n_clicks")
 
 

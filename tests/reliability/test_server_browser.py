@@ -13,11 +13,11 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "browser"))
-import pagetools  # noqa: E402
-from server_support import serve, two_boxes  # noqa: E402
-
 from regionscope.app.registry import DatasetRegistry  # noqa: E402
 from regionscope.app.server import BackgroundServer, create_app, open_default  # noqa: E402
+
+import pagetools  # noqa: E402
+from server_support import serve, two_boxes  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -66,7 +66,9 @@ def test_the_app_works_under_its_content_security_policy(open_page):
         page = open_page(served.url)
         # Hover (clientside decoding of the label map), the feature plot (WebGL), a query (server round trip).
         pagetools.hover_until(page, 10, 12, "label 1")
-        page.wait_for_function("() => document.querySelector('#rs-plot .js-plotly-plot') && document.querySelector('#rs-plot .js-plotly-plot').data")
+        page.wait_for_function(
+            "() => document.querySelector('#rs-plot .js-plotly-plot') && document.querySelector('#rs-plot .js-plotly-plot').data"
+        )
         pagetools.type_query(page, "intensity_mean > 150")
         pagetools.wait_text(page, "#rs-count", "1 of 2 regions shown")
         violations = page.evaluate("() => window.__csp")
@@ -79,7 +81,9 @@ def test_the_app_works_under_its_content_security_policy(open_page):
 def test_a_refused_request_is_said_in_the_page(open_page):
     with serve() as served:
         page = open_page(served.url)
-        page.evaluate("() => { fetch('/_dash-update-component', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: 'x'.repeat(90 * 1024 * 1024)}).catch(() => null); }")
+        page.evaluate(
+            "() => { fetch('/_dash-update-component', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: 'x'.repeat(90 * 1024 * 1024)}).catch(() => null); }"
+        )
         pagetools.wait_text(page, "#rs-notice", "larger than this server accepts", timeout=30_000)
         page.goto("about:blank")
 

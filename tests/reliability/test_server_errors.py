@@ -41,7 +41,10 @@ def test_an_unknown_id_shows_nothing_else_and_says_the_dataset_is_gone(served):
     [
         ("rs-exclude.n_clicks", {"rs-exclude.n_clicks": 1, "rs-grid.selectedRows": {"ids": ["1", "2"]}}),
         ("rs-restore.n_clicks", {"rs-restore.n_clicks": 1}),
-        ("rs-class-add.n_clicks", {"rs-class-add.n_clicks": 1, "rs-class-name.value": "debris", "rs-class-color.value": "#ff0000"}),
+        (
+            "rs-class-add.n_clicks",
+            {"rs-class-add.n_clicks": 1, "rs-class-name.value": "debris", "rs-class-color.value": "#ff0000"},
+        ),
     ],
 )
 def test_writes_to_an_unknown_id_are_refused_and_land_nowhere(served, button, values):
@@ -85,7 +88,9 @@ def test_an_unexpected_error_is_logged_with_a_reference_shown_in_the_page(served
     dependency = client.callback_of("rs-picture.data")
     with caplog.at_level(logging.ERROR, logger="regionscope.server"):
         # A plane that is not a number (a crafted payload): a TypeError deep in numpy.
-        reply = client.call(dependency, {"rs-dataset.data": {"id": served.dataset.id}, "rs-plane.value": {"x": 1}}, "rs-plane.value")
+        reply = client.call(
+            dependency, {"rs-dataset.data": {"id": served.dataset.id}, "rs-plane.value": {"x": 1}}, "rs-plane.value"
+        )
     assert reply.status == 200
     message = notice_text(reply)
     assert "Something went wrong on the server" in message and "ref " in message
@@ -106,7 +111,11 @@ def test_a_query_that_is_not_text_is_answered(served):
 def test_a_selection_that_is_not_labels_is_refused_with_a_message(served):
     client = served.client()
     dependency = client.callback_with_input("rs-excluded.data", "rs-exclude.n_clicks")
-    values = {"rs-exclude.n_clicks": 1, "rs-grid.selectedRows": {"ids": ["1; DROP TABLE"]}, "rs-dataset.data": {"id": served.dataset.id}}
+    values = {
+        "rs-exclude.n_clicks": 1,
+        "rs-grid.selectedRows": {"ids": ["1; DROP TABLE"]},
+        "rs-dataset.data": {"id": served.dataset.id},
+    }
     reply = client.call(dependency, values, "rs-exclude.n_clicks")
     assert reply.status == 200
     assert "not a region label" in notice_text(reply)

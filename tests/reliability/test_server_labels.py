@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from server_support import response_values, serve  # noqa: E402
-
 from regionscope.app.annotation_callbacks import selected_labels  # noqa: E402
 from regionscope.app.display import json_labels, label_value  # noqa: E402
 from regionscope.app.grid import column_defs, row_data  # noqa: E402
 from regionscope.contours import region_contours  # noqa: E402
 from regionscope.measurement import measure  # noqa: E402
+
+from server_support import response_values, serve  # noqa: E402
 
 HUGE = [7, 2**40, 2**40 + 1, 2**63, 2**64 - 1]
 
@@ -41,7 +41,15 @@ def test_labels_for_the_browser_are_exact():
     assert json_labels(np.array([1, 2, 3])) == [1, 2, 3]  # numbers while they are exact in JavaScript
     assert json_labels(np.array(HUGE, dtype=np.uint64)) == [str(v) for v in HUGE]
     assert json_labels(np.array([2**53 - 1])) == [2**53 - 1] and json_labels(np.array([2**53])) == ["9007199254740992"]
-    assert [label_value(v) for v in ("18446744073709551615", 7, 7.0, "٣", "1e3", True, None)] == [2**64 - 1, 7, 7, None, None, None, None]
+    assert [label_value(v) for v in ("18446744073709551615", 7, 7.0, "٣", "1e3", True, None)] == [
+        2**64 - 1,
+        7,
+        7,
+        None,
+        None,
+        None,
+        None,
+    ]
     assert selected_labels({"ids": ["18446744073709551615", "7"]}) == [2**64 - 1, 7]
     assert selected_labels([{"label": "9223372036854775808"}]) == [2**63]
 
@@ -59,10 +67,18 @@ def test_the_overlay_payload_has_every_label_exactly():
     with serve(image, labels, name="huge") as served:
         client = served.client()
         dependency = client.callback_of("rs-overlay-colors.data")
-        reply = client.call(dependency, {"rs-color-by.value": "area", "rs-colormap.value": "Viridis", "rs-dataset.data": {"id": served.dataset.id}}, "rs-color-by.value")
+        reply = client.call(
+            dependency,
+            {"rs-color-by.value": "area", "rs-colormap.value": "Viridis", "rs-dataset.data": {"id": served.dataset.id}},
+            "rs-color-by.value",
+        )
         assert reply.status == 200
         assert response_values(reply)["rs-overlay-colors.data"]["labels"] == [str(v) for v in HUGE]
-        query = client.call(client.callback_of("rs-query-result.data"), {"rs-query.value": "area > 0", "rs-dataset.data": {"id": served.dataset.id}}, "rs-query.value")
+        query = client.call(
+            client.callback_of("rs-query-result.data"),
+            {"rs-query.value": "area > 0", "rs-dataset.data": {"id": served.dataset.id}},
+            "rs-query.value",
+        )
         assert response_values(query)["rs-query-result.data"]["labels"] == [str(v) for v in HUGE]
 
 

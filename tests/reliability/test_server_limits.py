@@ -10,17 +10,22 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from server_support import png_bytes, rss_bytes, serve, two_boxes, upload_image  # noqa: E402
-
 from regionscope.app.layout import MAX_UPLOAD_BYTES  # noqa: E402
 from regionscope.app.server import max_request_bytes  # noqa: E402
+
+from server_support import png_bytes, rss_bytes, serve, two_boxes, upload_image  # noqa: E402
 
 MB = 2**20
 
 
 def post_streamed(url_port, total_bytes, path="/_dash-update-component"):
     """POST a JSON body of ``total_bytes`` in 1 MB chunks (never held whole); the status line and body."""
-    head = json.dumps({"output": "..rs-dataset.data...rs-notice.children..", "inputs": [{"id": "rs-upload-image", "property": "contents", "value": "data:image/png;base64,"}]})
+    head = json.dumps(
+        {
+            "output": "..rs-dataset.data...rs-notice.children..",
+            "inputs": [{"id": "rs-upload-image", "property": "contents", "value": "data:image/png;base64,"}],
+        }
+    )
     filler = total_bytes - len(head) - 2
     with socket.create_connection(("127.0.0.1", url_port), timeout=30) as sock:
         sock.sendall(

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from server_support import REPO, png_bytes, serve, show_dataset, two_boxes, upload_image  # noqa: E402
-
 from regionscope.app.registry import DatasetGoneError, DatasetRegistry  # noqa: E402
 from regionscope.app.uploads import UploadFolder  # noqa: E402
+
+from server_support import REPO, png_bytes, serve, show_dataset, two_boxes, upload_image  # noqa: E402
 
 
 def files_in(folder):

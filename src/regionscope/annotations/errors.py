@@ -69,10 +69,7 @@ class AnnotationWriteError(RegionscopeError):
 UNUSABLE = "annotations (region classes, exclusions) can NOT be saved"
 
 #: The way out that every piece of advice ends with.
-ELSEWHERE = (
-    "or start regionscope with --workspace (or set REGIONSCOPE_WORKSPACE) "
-    "pointing to a writable folder"
-)
+ELSEWHERE = "or start regionscope with --workspace (or set REGIONSCOPE_WORKSPACE) pointing to a writable folder"
 
 
 def _advice(error) -> str:
@@ -96,14 +93,14 @@ def _advice(error) -> str:
         or (not name and number is None and any(word in text for word in ("readonly", "read-only", "permission", "access")))
     ):
         return f"Check that the file and its folder are writable by you, {ELSEWHERE}."
-    if name == "SQLITE_FULL" or number in (errno.ENOSPC, errno.EDQUOT) or (not name and number is None and ("full" in text or "space" in text)):
+    if (
+        name == "SQLITE_FULL"
+        or number in (errno.ENOSPC, errno.EDQUOT)
+        or (not name and number is None and ("full" in text or "space" in text))
+    ):
         return f"Free some disk space, {ELSEWHERE}."
-    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or (not name and ("not a database" in text or "malformed" in text or "corrupt" in text)):
-        return (
-            "The file is damaged or is not a regionscope annotation database; "
-            f"move it away, {ELSEWHERE}."
-        )
-    return (
-        "Check that the disk is not full and that the file and its folder are writable, "
-        f"{ELSEWHERE}."
-    )
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or (
+        not name and ("not a database" in text or "malformed" in text or "corrupt" in text)
+    ):
+        return f"The file is damaged or is not a regionscope annotation database; move it away, {ELSEWHERE}."
+    return f"Check that the disk is not full and that the file and its folder are writable, {ELSEWHERE}."

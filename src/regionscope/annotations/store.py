@@ -149,9 +149,7 @@ class AnnotationStore:
     """
 
     def __init__(self, workspace=None, *, busy_timeout: float = 10.0):
-        self.workspace = Path(
-            default_workspace() if workspace is None else os.fspath(workspace)
-        ).expanduser()
+        self.workspace = Path(default_workspace() if workspace is None else os.fspath(workspace)).expanduser()
         self.path = self.workspace / DATABASE_NAME
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
@@ -159,7 +157,9 @@ class AnnotationStore:
             self.workspace.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise AnnotationWriteError(
-                self.path, "create the workspace folder for the annotation database", exc,
+                self.path,
+                "create the workspace folder for the annotation database",
+                exc,
                 consequence=UNUSABLE,
             ) from exc
         try:
@@ -171,9 +171,7 @@ class AnnotationStore:
                 factory=_Connection,
             )
         except sqlite3.Error as exc:
-            raise AnnotationWriteError(
-                self.path, "open the annotation database", exc, consequence=UNUSABLE
-            ) from exc
+            raise AnnotationWriteError(self.path, "open the annotation database", exc, consequence=UNUSABLE) from exc
         self._conn = conn
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
@@ -182,8 +180,7 @@ class AnnotationStore:
                 raise AnnotationWriteError(
                     self.path,
                     "use the annotation database",
-                    f"it was written by a newer regionscope, schema version {version}; "
-                    f"this one knows up to {SCHEMA_VERSION}",
+                    f"it was written by a newer regionscope, schema version {version}; this one knows up to {SCHEMA_VERSION}",
                     consequence=UNUSABLE,
                     advice=f"Upgrade regionscope, {ELSEWHERE}.",
                 )
@@ -196,9 +193,7 @@ class AnnotationStore:
             raise
         except sqlite3.Error as exc:
             self.close()
-            raise AnnotationWriteError(
-                self.path, "open the annotation database", exc, consequence=UNUSABLE
-            ) from exc
+            raise AnnotationWriteError(self.path, "open the annotation database", exc, consequence=UNUSABLE) from exc
 
     def _upgrade_schema(self):
         """Create the tables (a new file) or migrate an older layout, in one transaction."""
@@ -295,7 +290,9 @@ class AnnotationStore:
                     with contextlib.suppress(sqlite3.Error):
                         conn.execute("ROLLBACK")
                 raise AnnotationWriteError(
-                    self.path, "read the annotations", exc,
+                    self.path,
+                    "read the annotations",
+                    exc,
                     consequence="nothing was changed, but the annotations cannot be shown",
                 ) from exc
 
@@ -384,12 +381,8 @@ class AnnotationStore:
             if new == old:
                 return
             if _has_class(conn, key, new):
-                raise AnnotationError(
-                    f"cannot rename class {old!r} to {new!r}: a class named {new!r} already exists"
-                )
-            conn.execute(
-                "UPDATE classes SET name = ? WHERE dataset = ? AND name = ?", (new, key, old)
-            )
+                raise AnnotationError(f"cannot rename class {old!r} to {new!r}: a class named {new!r} already exists")
+            conn.execute("UPDATE classes SET name = ? WHERE dataset = ? AND name = ?", (new, key, old))
             conn.execute(
                 "UPDATE assignments SET class = ? WHERE dataset = ? AND class = ?",
                 (new, key, old),
@@ -647,23 +640,17 @@ class AnnotationStore:
 
 
 def _classes(conn, key):
-    rows = conn.execute(
-        "SELECT name, color FROM classes WHERE dataset = ? ORDER BY position, name", (key,)
-    )
+    rows = conn.execute("SELECT name, color FROM classes WHERE dataset = ? ORDER BY position, name", (key,))
     return [{"name": name, "color": color} for name, color in rows]
 
 
 def _assignments(conn, key):
-    rows = conn.execute(
-        f"SELECT label, class FROM assignments WHERE dataset = ? ORDER BY {_UNSIGNED_ORDER}", (key,)
-    )
+    rows = conn.execute(f"SELECT label, class FROM assignments WHERE dataset = ? ORDER BY {_UNSIGNED_ORDER}", (key,))
     return {_from_sql(label): name for label, name in rows}
 
 
 def _excluded(conn, key):
-    rows = conn.execute(
-        f"SELECT label FROM exclusions WHERE dataset = ? ORDER BY {_UNSIGNED_ORDER}", (key,)
-    )
+    rows = conn.execute(f"SELECT label FROM exclusions WHERE dataset = ? ORDER BY {_UNSIGNED_ORDER}", (key,))
     return [_from_sql(label) for (label,) in rows]
 
 
@@ -673,9 +660,7 @@ def _revision(conn, key):
 
 
 def _has_class(conn, key, name):
-    row = conn.execute(
-        "SELECT 1 FROM classes WHERE dataset = ? AND name = ?", (key, name)
-    ).fetchone()
+    row = conn.execute("SELECT 1 FROM classes WHERE dataset = ? AND name = ?", (key, name)).fetchone()
     return row is not None
 
 
@@ -683,7 +668,4 @@ def _require_class(conn, key, name):
     if not _has_class(conn, key, name):
         defined = [c["name"] for c in _classes(conn, key)]
         listing = ", ".join(repr(n) for n in defined) if defined else "none yet"
-        raise AnnotationError(
-            f"there is no class named {name!r} for this dataset (defined: {listing}); "
-            "define it first"
-        )
+        raise AnnotationError(f"there is no class named {name!r} for this dataset (defined: {listing}); define it first")

@@ -102,8 +102,7 @@ def check_label(value, where: str = "") -> int:
         raise AnnotationError(f"{where}label {value!r} is not a region label (an integer)")
     if not _is_region_label(label):
         raise AnnotationError(
-            f"{where}label {label} is not a region label; labels are integers "
-            f"from {LABEL_RANGE} (0 is background)"
+            f"{where}label {label} is not a region label; labels are integers from {LABEL_RANGE} (0 is background)"
         )
     return label
 
@@ -114,9 +113,7 @@ def check_labels(labels, where: str = "") -> list[int]:
         try:
             return [check_label(labels, where)]
         except AnnotationError:
-            raise AnnotationError(
-                f"{where}labels must be an iterable of region labels (integers), got {labels!r}"
-            ) from None
+            raise AnnotationError(f"{where}labels must be an iterable of region labels (integers), got {labels!r}") from None
     try:
         return list(dict.fromkeys(check_label(value, where) for value in labels))
     except TypeError:  # e.g. a 0-d numpy array claims to be iterable
@@ -156,9 +153,7 @@ def dataset_key(dataset) -> str:
     """The dataset id: a non-empty string, or the ``id`` of a Dataset."""
     key = dataset if isinstance(dataset, str) else getattr(dataset, "id", None)
     if not isinstance(key, str) or not key.strip():
-        raise AnnotationError(
-            f"dataset must be a dataset id (a non-empty string) or a Dataset, got {dataset!r}"
-        )
+        raise AnnotationError(f"dataset must be a dataset id (a non-empty string) or a Dataset, got {dataset!r}")
     return key
 
 
@@ -171,14 +166,12 @@ def check_name(name, what: str = "class name") -> str:
         raise AnnotationError(f"{what} is empty; give the class a name")
     if len(stripped) > MAX_CLASS_NAME:
         raise AnnotationError(
-            f"{what} {stripped[:MAX_CLASS_NAME]!r}... is {len(stripped)} characters long; "
-            f"use at most {MAX_CLASS_NAME}"
+            f"{what} {stripped[:MAX_CLASS_NAME]!r}... is {len(stripped)} characters long; use at most {MAX_CLASS_NAME}"
         )
     for char in stripped:
         if unicodedata.category(char) == "Cc":
             raise AnnotationError(
-                f"{what} {stripped!r} contains the control character U+{ord(char):04X}; "
-                "use printable characters only"
+                f"{what} {stripped!r} contains the control character U+{ord(char):04X}; use printable characters only"
             )
     return stripped
 
@@ -193,9 +186,7 @@ def lookup_name(name, what: str = "class name") -> str:
 def check_color(color, what: str = "colour") -> str:
     """A valid ``#rrggbb`` colour, lower-cased."""
     if not isinstance(color, str) or not _COLOR.fullmatch(color.strip()):
-        raise AnnotationError(
-            f"{what} {color!r} is not a colour of the form '#rrggbb' (e.g. '#1f77b4')"
-        )
+        raise AnnotationError(f"{what} {color!r} is not a colour of the form '#rrggbb' (e.g. '#1f77b4')")
     return color.strip().lower()
 
 
@@ -253,17 +244,13 @@ def normalize_snapshot(snapshot) -> dict:
         name = check_name(entry.get("name"), f"'classes[{i}].name': class name")
         color = check_color(entry.get("color"), f"'classes[{i}].color': colour")
         if name in seen:
-            raise AnnotationError(
-                f"'classes[{i}].name': a class named {name!r} is defined twice; class names must be unique"
-            )
+            raise AnnotationError(f"'classes[{i}].name': a class named {name!r} is defined twice; class names must be unique")
         seen.add(name)
         classes.append({"name": name, "color": color})
 
     raw_assignments = snapshot["assignments"]
     if not isinstance(raw_assignments, Mapping):
-        raise AnnotationError(
-            f"'assignments' must be an object mapping labels to class names, not {raw_assignments!r}"
-        )
+        raise AnnotationError(f"'assignments' must be an object mapping labels to class names, not {raw_assignments!r}")
     assignments: dict[int, str] = {}
     for key, name in raw_assignments.items():
         label = label_value(key, text=True)
@@ -272,9 +259,7 @@ def normalize_snapshot(snapshot) -> dict:
         if not isinstance(name, str):
             raise AnnotationError(f"'assignments' must map labels to class names; label {label} has {name!r}")
         if name.strip() not in seen:
-            raise AnnotationError(
-                f"'assignments': label {label} is assigned to {name!r}, which is not in 'classes'"
-            )
+            raise AnnotationError(f"'assignments': label {label} is assigned to {name!r}, which is not in 'classes'")
         if label in assignments:
             raise AnnotationError(f"'assignments' gives label {label} twice")
         assignments[label] = name.strip()

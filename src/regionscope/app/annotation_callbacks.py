@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dash import ALL, Input, Output, State, ctx, no_update
 
+from regionscope.annotations import AnnotationError
 from regionscope.app.colors import next_class_color
 from regionscope.app.display import json_labels, label_value
 from regionscope.app.notices import notice
 from regionscope.app.stores import Classes, Excluded
-from regionscope.annotations import AnnotationError
 from regionscope.errors import RegionscopeError
 
 

@@ -16,7 +16,10 @@ from plotly import colors as plotly_colors
 COLORMAPS = ("Viridis", "Plasma", "Inferno", "Magma", "Cividis", "Turbo", "Hot", "Greys", "RdBu", "Spectral")
 #: Categorical palette for ``label`` (distinct neighbours), RGB 0..255.
 CATEGORICAL = np.array(
-    [plotly_colors.hex_to_rgb(c) if c.startswith("#") else plotly_colors.unlabel_rgb(c) for c in plotly_colors.qualitative.Dark24 + plotly_colors.qualitative.Light24],
+    [
+        plotly_colors.hex_to_rgb(c) if c.startswith("#") else plotly_colors.unlabel_rgb(c)
+        for c in plotly_colors.qualitative.Dark24 + plotly_colors.qualitative.Light24
+    ],
     dtype=np.uint8,
 )
 #: Colour of regions whose value is missing (NaN).

@@ -178,7 +178,11 @@ def register(explorer):
         except BaseException:
             discard_upload(path)
             raise
-        return {"id": dataset.id}, notice(f"Opened {filename}: {regions_text(len(dataset.table))} found by segmentation.", error=False), None
+        return (
+            {"id": dataset.id},
+            notice(f"Opened {filename}: {regions_text(len(dataset.table))} found by segmentation.", error=False),
+            None,
+        )
 
     @explorer.callback(
         Output(ids.DATASET, "data", allow_duplicate=True),
@@ -197,14 +201,20 @@ def register(explorer):
         path = None
         try:
             path = decode_upload(contents, filename, upload_folder)
-            dataset = registry.open_derived(current.id, labels_path=path, name=current.name, owner=current_user(), uploaded=[path])
+            dataset = registry.open_derived(
+                current.id, labels_path=path, name=current.name, owner=current_user(), uploaded=[path]
+            )
         except RegionscopeError as exc:
             discard_upload(path)
             return no_update, notice(f"Could not use the label mask: {upload_message(exc, path, filename)}"), None
         except BaseException:
             discard_upload(path)
             raise
-        return {"id": dataset.id}, notice(f"Opened {filename} as the labels of {current.name}: {regions_text(len(dataset.table))}.", error=False), None
+        return (
+            {"id": dataset.id},
+            notice(f"Opened {filename} as the labels of {current.name}: {regions_text(len(dataset.table))}.", error=False),
+            None,
+        )
 
     @explorer.callback(
         Output(ids.DATASET, "data", allow_duplicate=True),
@@ -227,7 +237,9 @@ def register(explorer):
             dataset = registry.open_derived(current.id, segmentation=segmentation, name=current.name, owner=current_user())
         except RegionscopeError as exc:
             return no_update, notice(f"Segmentation failed: {exc}")
-        return {"id": dataset.id}, notice(f"Segmented with {method}: {regions_text(len(dataset.table))} ({segmented_here(dataset)}).", error=False)
+        return {"id": dataset.id}, notice(
+            f"Segmented with {method}: {regions_text(len(dataset.table))} ({segmented_here(dataset)}).", error=False
+        )
 
     def discard_upload(path):
         # A failed upload is deleted at once (unless a dataset already reads that file).

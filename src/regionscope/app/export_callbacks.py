@@ -11,14 +11,13 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import numpy as np
 from dash import Input, Output, State, ctx, dcc, no_update
 
-import numpy as np
-
 from regionscope.app import display
-from regionscope.app.notices import notice
 from regionscope.app.colors import overlay_coloring
 from regionscope.app.display import label_value
+from regionscope.app.notices import notice
 from regionscope.app.view_picture import view_png
 from regionscope.errors import RegionscopeError
 from regionscope.export import export_labels, export_table, select_rows, session_dict, write_session
@@ -132,7 +131,9 @@ def register(explorer):
         dataset = dataset_of(store)
         plane = int(np.clip(plane or 0, 0, dataset.n_planes - 1))
         step = display.display_step(dataset.shape)
-        picture = display.display_plane(dataset.image, display.image_limits(dataset.image), plane, display.COMPOSITE if channel is None else channel)
+        picture = display.display_plane(
+            dataset.image, display.image_limits(dataset.image), plane, display.COMPOSITE if channel is None else channel
+        )
         colors, colorbar, legend = overlay_coloring(dataset.table, color_by, colormap, (low, high), classes)
         shown = (scope or {}).get("visible")
         if shown is None:

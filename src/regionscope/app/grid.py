@@ -24,7 +24,12 @@ STRING_LABEL_ORDER = {"function": "(valueA.length - valueB.length) || (valueA < 
 
 def labels_as_strings(table):
     """Whether the table's labels go to the browser as strings (some are above 2**53 - 1)."""
-    return "label" in table.columns and len(table) > 0 and table["label"].dtype.kind in "iu" and int(table["label"].max()) > MAX_SAFE_INTEGER
+    return (
+        "label" in table.columns
+        and len(table) > 0
+        and table["label"].dtype.kind in "iu"
+        and int(table["label"].max()) > MAX_SAFE_INTEGER
+    )
 
 
 def column_defs(table):
@@ -72,7 +77,17 @@ def column_defs(table):
 #: area 500 and more (AG Grid's default, "equals", almost always shows none).
 NUMBER_FILTER = {
     "defaultOption": "greaterThanOrEqual",
-    "filterOptions": ["greaterThanOrEqual", "lessThanOrEqual", "greaterThan", "lessThan", "equals", "notEqual", "inRange", "blank", "notBlank"],
+    "filterOptions": [
+        "greaterThanOrEqual",
+        "lessThanOrEqual",
+        "greaterThan",
+        "lessThan",
+        "equals",
+        "notEqual",
+        "inRange",
+        "blank",
+        "notBlank",
+    ],
     "maxNumConditions": 2,
 }
 #: Pixels per character of the grid's font, and room for the header's sort and

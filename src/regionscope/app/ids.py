@@ -187,8 +187,8 @@ def javascript_ids():
         "  };\n"
         "  // The ids of the explorer with this prefix (regionscope.app.ids.scoped_id).\n"
         "  const scoped = (prefix) => Object.freeze(Object.fromEntries(\n"
-        "    Object.entries(names).map(([key, value]) => [key, prefix ? prefix + \"-\" + value : value])));\n"
-        "  const ids = Object.freeze(Object.assign({scoped}, scoped(\"\")));\n"
+        '    Object.entries(names).map(([key, value]) => [key, prefix ? prefix + "-" + value : value])));\n'
+        '  const ids = Object.freeze(Object.assign({scoped}, scoped("")));\n'
         '  if (typeof module === "object" && module.exports) module.exports = ids;\n'
         "  else root.regionscopeIds = ids;\n"
         '})(typeof self !== "undefined" ? self : this);\n'

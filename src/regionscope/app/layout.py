@@ -14,7 +14,7 @@ from dash import dcc, html
 
 from regionscope.app.colors import CLASS_PALETTE, COLORMAPS
 from regionscope.app.grid import GRID_FIELD_OPTIONS, ROW_ID
-from regionscope.app.ids import ID, ExplorerIds
+from regionscope.app.ids import ExplorerIds
 from regionscope.app.stores import SessionStart, dataset_ref
 from regionscope.segmentation import AUTO_CHANNEL, DEFAULTS, METHODS
 
@@ -41,7 +41,9 @@ HELP_TEXT = """
 def control(label, component, *, id=None, hidden=False):
     """A labelled control in a toolbar."""
     style = {"display": "none"} if hidden else None
-    return html.Label([html.Span(label, className="rs-control-label"), component], className="rs-control", id=id or "", style=style)
+    return html.Label(
+        [html.Span(label, className="rs-control-label"), component], className="rs-control", id=id or "", style=style
+    )
 
 
 def image_panel(ids: ExplorerIds):
@@ -156,7 +158,9 @@ def plot_panel(ids: ExplorerIds):
         className="rs-plot",
         config={"displaylogo": False, "modeBarButtonsToRemove": ["autoScale2d", "toImage"], "doubleClick": "reset"},
     )
-    return html.Details(id=ids.PLOT_BOX, open=True, className="rs-plot-box", children=[html.Summary("Feature plot"), toolbar, plot])
+    return html.Details(
+        id=ids.PLOT_BOX, open=True, className="rs-plot-box", children=[html.Summary("Feature plot"), toolbar, plot]
+    )
 
 
 def table_panel(ids: ExplorerIds):
@@ -262,7 +266,16 @@ def data_panel(ids: ExplorerIds):
                     html.Div(
                         className="rs-toolbar",
                         children=[
-                            control("Threshold", dcc.Dropdown(id=ids.METHOD, options=list(METHODS), value=DEFAULTS["method"], clearable=False, style={"width": "8rem"})),
+                            control(
+                                "Threshold",
+                                dcc.Dropdown(
+                                    id=ids.METHOD,
+                                    options=list(METHODS),
+                                    value=DEFAULTS["method"],
+                                    clearable=False,
+                                    style={"width": "8rem"},
+                                ),
+                            ),
                             control(
                                 "Objects",
                                 dcc.RadioItems(
@@ -275,7 +288,13 @@ def data_panel(ids: ExplorerIds):
                             html.Div(
                                 control(
                                     "Segment channel",
-                                    dcc.Dropdown(id=ids.SEGMENT_CHANNEL, options=[], value=AUTO_CHANNEL, clearable=False, style={"width": "9rem"}),
+                                    dcc.Dropdown(
+                                        id=ids.SEGMENT_CHANNEL,
+                                        options=[],
+                                        value=AUTO_CHANNEL,
+                                        clearable=False,
+                                        style={"width": "9rem"},
+                                    ),
                                 ),
                                 id=ids.SEGMENT_CHANNEL_ROW,
                                 style={"display": "none"},
@@ -296,7 +315,12 @@ def data_panel(ids: ExplorerIds):
                                 title=f"Regions smaller than this many pixels (voxels in 3D) are dropped. "
                                 f"Default {DEFAULTS['min_size']}; 0 keeps every region.",
                             ),
-                            dcc.Checklist(id=ids.FILL_HOLES, options=[{"label": " fill holes", "value": "fill"}], value=[], className="rs-control"),
+                            dcc.Checklist(
+                                id=ids.FILL_HOLES,
+                                options=[{"label": " fill holes", "value": "fill"}],
+                                value=[],
+                                className="rs-control",
+                            ),
                             dcc.Checklist(
                                 id=ids.SPLIT_TOUCHING,
                                 options=[{"label": " split touching", "value": "split"}],
@@ -334,7 +358,10 @@ def export_panel(ids: ExplorerIds):
                             inline=True,
                         ),
                     ),
-                    control("of class", dcc.Dropdown(id=ids.EXPORT_CLASS, options=[], value="", placeholder="any", style={"width": "9rem"})),
+                    control(
+                        "of class",
+                        dcc.Dropdown(id=ids.EXPORT_CLASS, options=[], value="", placeholder="any", style={"width": "9rem"}),
+                    ),
                     html.Button("Table (CSV)", id=ids.EXPORT_CSV, className="rs-button"),
                     html.Button("Table (Parquet)", id=ids.EXPORT_PARQUET, className="rs-button"),
                     html.Button("Label image (TIFF)", id=ids.EXPORT_LABELS, className="rs-button"),

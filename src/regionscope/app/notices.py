@@ -34,7 +34,9 @@ def error_notice(error: BaseException, ids: ExplorerIds):
             [
                 "The dataset of this page is no longer on the server (it was restarted, or the dataset expired). "
                 "Nothing was changed. Open its file again under Data, or ",
-                html.Button("open the default dataset", id={"type": ids.OPEN_DEFAULT, "index": 0}, n_clicks=0, className="rs-link-button"),
+                html.Button(
+                    "open the default dataset", id={"type": ids.OPEN_DEFAULT, "index": 0}, n_clicks=0, className="rs-link-button"
+                ),
                 ".",
             ],
             className="rs-error",

@@ -182,7 +182,9 @@ class DatasetRegistry:
         """Whether a remembered dataset reads this file."""
         path = Path(path)
         with self._lock:
-            return any(path in recipe.files or path in (recipe.image_path, recipe.labels_path) for recipe in self._recipes.values())
+            return any(
+                path in recipe.files or path in (recipe.image_path, recipe.labels_path) for recipe in self._recipes.values()
+            )
 
     def get(self, dataset_id_, owner=None):
         """The dataset with this id, rebuilt from its recipe if it was dropped from memory.
@@ -254,7 +256,9 @@ class DatasetRegistry:
 
         return self._open(key, Recipe(name=name, segmentation=segmentation, build=build), owner)
 
-    def open_files(self, image_path, labels_path=None, *, name=None, segmentation=None, owner=PUBLIC, uploaded=(), pixel_size=None):
+    def open_files(
+        self, image_path, labels_path=None, *, name=None, segmentation=None, owner=PUBLIC, uploaded=(), pixel_size=None
+    ):
         """Read files, prepare their dataset and remember how to read them again.
 
         Parameters
@@ -286,7 +290,13 @@ class DatasetRegistry:
             files=tuple(Path(p) for p in uploaded),
             pixel_size=pixel_size,
         )
-        key = ("files", _file_key(image_path), _file_key(labels_path), None if labels_path else tuple(sorted(segmentation.items())), pixel_size)
+        key = (
+            "files",
+            _file_key(image_path),
+            _file_key(labels_path),
+            None if labels_path else tuple(sorted(segmentation.items())),
+            pixel_size,
+        )
         return self._open(key, recipe, owner)
 
     def open_derived(self, base_id, *, labels_path=None, segmentation=None, name=None, owner=PUBLIC, uploaded=()):

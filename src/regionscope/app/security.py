@@ -95,7 +95,9 @@ def read_users(path):
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise AccessError(f"{path}: cannot read the users file ({exc.__class__.__name__}: {getattr(exc, 'strerror', None) or exc})") from None
+        raise AccessError(
+            f"{path}: cannot read the users file ({exc.__class__.__name__}: {getattr(exc, 'strerror', None) or exc})"
+        ) from None
     users = {}
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
@@ -385,8 +387,19 @@ def _authorization_token(header):
 #: AnnotationStore methods whose first argument is a dataset id (scoped per user).
 SCOPED_METHODS = frozenset(
     {
-        "classes", "define_class", "rename_class", "delete_class", "assign", "assignments",
-        "exclude", "include", "restore_all", "excluded", "revision", "snapshot", "restore_snapshot",
+        "classes",
+        "define_class",
+        "rename_class",
+        "delete_class",
+        "assign",
+        "assignments",
+        "exclude",
+        "include",
+        "restore_all",
+        "excluded",
+        "revision",
+        "snapshot",
+        "restore_snapshot",
     }
 )
 

@@ -18,7 +18,7 @@ import dash
 
 from regionscope.app.explorer import Explorer
 from regionscope.app.layout import MAX_UPLOAD_BYTES
-from regionscope.app.registry import DatasetGoneError, DatasetRegistry
+from regionscope.app.registry import DatasetRegistry
 from regionscope.app.security import Access, UserAnnotations, access_for, annotation_key, install
 from regionscope.app.uploads import DEFAULT_MAX_BYTES, UploadFolder
 from regionscope.errors import RegionscopeError
@@ -87,7 +87,9 @@ def create_app(
     access = access or Access()
     if access.max_request_bytes is None:
         access.max_request_bytes = max_request_bytes()
-    uploads = upload_folder if isinstance(upload_folder, UploadFolder) else UploadFolder(upload_folder, max_bytes=upload_space_bytes)
+    uploads = (
+        upload_folder if isinstance(upload_folder, UploadFolder) else UploadFolder(upload_folder, max_bytes=upload_space_bytes)
+    )
     uploads.make_room = registry.forget_oldest_upload
     previous_forget = registry.on_forget
 
@@ -134,7 +136,11 @@ def create_app(
         log.error("request failed (ref %s)", reference, exc_info=getattr(error, "original_exception", None) or error)
         from flask import Response
 
-        return Response(f"The server failed on this request (ref {reference}); it is in the server's log.\n", status=500, mimetype="text/plain")
+        return Response(
+            f"The server failed on this request (ref {reference}); it is in the server's log.\n",
+            status=500,
+            mimetype="text/plain",
+        )
 
     app.server.extensions["regionscope"] = {"uploads": uploads, "annotations": store, "registry": registry}
     return app
@@ -227,7 +233,7 @@ def serve_files(
     the workspace of these labels.
     """
     from regionscope.export import read_session
-    from regionscope.pipeline import labels_warning, regions_text
+    from regionscope.pipeline import labels_warning
     from regionscope.progress import stages
 
     access = access_for(host, auth_file=auth_file, no_auth=no_auth, debug=debug)
@@ -270,8 +276,15 @@ def _is_loopback(host):
 def _announce(dataset, access, host):
     from regionscope.pipeline import regions_text
 
-    how = {"open": "", "token": " (the token in this address logs a browser in)", "users": " (log in with a user of the --auth file)"}[access.mode]
-    print(f"regionscope: {dataset.name}, {regions_text(len(dataset.table))}. Open {access.url(host)} (Ctrl+C stops){how}", flush=True)
+    how = {
+        "open": "",
+        "token": " (the token in this address logs a browser in)",
+        "users": " (log in with a user of the --auth file)",
+    }[access.mode]
+    print(
+        f"regionscope: {dataset.name}, {regions_text(len(dataset.table))}. Open {access.url(host)} (Ctrl+C stops){how}",
+        flush=True,
+    )
     if host in ("0.0.0.0", "::", ""):
         import socket
 
@@ -310,7 +323,11 @@ def check_session_fits(session, session_path, dataset, *, force=False):
             f"{name} was saved for other data ({saved_for}), not for {dataset.name}; open the data it was saved for, "
             "or add --force-session to apply its classes and exclusions to these labels"
         )
-    print(f"regionscope: warning: {name} was saved for other data ({saved_for}); its classes and exclusions are applied to {dataset.name}", file=sys.stderr, flush=True)
+    print(
+        f"regionscope: warning: {name} was saved for other data ({saved_for}); its classes and exclusions are applied to {dataset.name}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def explore(
@@ -360,7 +377,9 @@ def explore(
     app = create_app(dataset, registry, workspace=workspace, access=access)
     url = access.url(host)
     if jupyter_mode is not None:
-        app.run(host=host, port=port, jupyter_mode=jupyter_mode, jupyter_height=run_options.pop("jupyter_height", 800), **run_options)
+        app.run(
+            host=host, port=port, jupyter_mode=jupyter_mode, jupyter_height=run_options.pop("jupyter_height", 800), **run_options
+        )
     elif run_options.get("debug"):
         print(f"regionscope: serving {dataset.name} at {url} (Ctrl+C stops)", flush=True)
         try:

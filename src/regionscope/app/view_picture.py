@@ -121,7 +121,9 @@ def _legend(height, scale, entries):
     return strip
 
 
-def view_png(picture, index_plane, colors, visible_rows, *, mode="outline", opacity=0.8, colorbar=None, colormap="Viridis", legend=None):
+def view_png(
+    picture, index_plane, colors, visible_rows, *, mode="outline", opacity=0.8, colorbar=None, colormap="Viridis", legend=None
+):
     """The view as PNG bytes: picture, overlay and a colour bar or class legend.
 
     Parameters

@@ -93,9 +93,7 @@ def _label_values(table: pd.DataFrame) -> np.ndarray:
     if not isinstance(column, pd.Series):
         raise RegionscopeError("the table has several 'label' columns; keep one")
     if not pd.api.types.is_integer_dtype(column.dtype) or column.hasnans:
-        raise RegionscopeError(
-            f"the 'label' column must hold integer labels without missing values (it is {column.dtype})"
-        )
+        raise RegionscopeError(f"the 'label' column must hold integer labels without missing values (it is {column.dtype})")
     return column.to_numpy()
 
 

@@ -170,8 +170,7 @@ def export_labels(labels, path, keep) -> None:
     name = os.path.basename(path_text).lower()
     if not name.endswith(LABEL_IMAGE_EXTENSIONS):
         raise RegionscopeError(
-            f"cannot write {path_text}: label images are written as TIFF; "
-            "the file name must end in .tif or .tiff"
+            f"cannot write {path_text}: label images are written as TIFF; the file name must end in .tif or .tiff"
         )
     data = np.asarray(getattr(labels, "data", labels))
     if data.dtype.kind not in "iu":
@@ -194,4 +193,3 @@ def export_labels(labels, path, keep) -> None:
         )
     except OSError as exc:
         raise RegionscopeError(f"{path_text}: cannot write the label image ({exc.strerror or exc})") from exc
-

@@ -9,8 +9,8 @@ other axes, transposes to the convention and names the channels.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
@@ -79,8 +79,7 @@ def normalize(raw: RawImage, path: str, axes_override: str | None) -> ImageData:
     if 0 in data.shape or data.ndim == 0:
         raise InputFileError(
             path,
-            f"contains no pixels: array of shape {format_shape(data.shape)} has an empty axis; "
-            "export the image again",
+            f"contains no pixels: array of shape {format_shape(data.shape)} has an empty axis; export the image again",
         )
     if axes_override is not None:
         axes_override = check_axes_argument(axes_override, path)
@@ -142,22 +141,13 @@ def _check_dtype(data: np.ndarray, path: str) -> None:
     elif kind == "O":
         problem = "contains Python objects (dtype object); save a numeric array"
     else:
-        problem = (
-            f"has non-numeric pixel values (dtype {data.dtype}); "
-            "save a numeric (integer or float) array"
-        )
+        problem = f"has non-numeric pixel values (dtype {data.dtype}); save a numeric (integer or float) array"
     raise InputFileError(path, problem)
 
 
 def check_axes_argument(axes, path: str) -> str:
     text = str(axes).strip().upper() if isinstance(axes, str) else None
-    if (
-        not text
-        or any(a not in "ZYXC" for a in text)
-        or len(set(text)) != len(text)
-        or "Y" not in text
-        or "X" not in text
-    ):
+    if not text or any(a not in "ZYXC" for a in text) or len(set(text)) != len(text) or "Y" not in text or "X" not in text:
         raise InputFileError(
             path,
             f"axes={axes!r} is not valid: use the letters Z, Y, X, C, each at most once and "
@@ -218,9 +208,7 @@ def _assign_z(shape: tuple[int, ...], axes: str, path: str) -> str:
     extra = [a for a in axes if a not in "ZYXC"]
     if extra:
         names = getattr(tifffile.TIFF, "AXES_NAMES", {})
-        described = " and ".join(
-            f"'{a}' ({names.get(a, 'unknown')}) of length {shape[axes.index(a)]}" for a in extra
-        )
+        described = " and ".join(f"'{a}' ({names.get(a, 'unknown')}) of length {shape[axes.index(a)]}" for a in extra)
         raise InputFileError(
             path,
             f"the image has an axis {described} that is not Z, Y, X or channels (axes '{axes}', "
@@ -228,7 +216,5 @@ def _assign_z(shape: tuple[int, ...], axes: str, path: str) -> str:
             "or give the axes explicitly",
         )
     if len(axes) > 4:  # cannot happen with unique letters, kept as a guard
-        raise InputFileError(
-            path, f"array of shape {format_shape(shape)} has too many axes: {CONVENTION_TEXT}"
-        )
+        raise InputFileError(path, f"array of shape {format_shape(shape)} has too many axes: {CONVENTION_TEXT}")
     return axes

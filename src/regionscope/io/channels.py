@@ -8,7 +8,7 @@ column names.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -82,9 +82,7 @@ def _unique(names: Iterable[str], defaults: Sequence[str]) -> tuple[str, ...]:
 
 def palette_rgb_to_gray(rgb: np.ndarray) -> tuple[np.ndarray, tuple[str, ...] | None]:
     """(..., 3) colours from a palette -> (...) grayscale if every colour is gray."""
-    if rgb[..., 0].size and np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(
-        rgb[..., 0], rgb[..., 2]
-    ):
+    if rgb[..., 0].size and np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2]):
         return np.ascontiguousarray(rgb[..., 0]), None
     return rgb, RGB_NAMES
 

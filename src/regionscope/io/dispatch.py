@@ -64,9 +64,7 @@ def check_path(path) -> tuple[str, str]:
             where = f" (looked in {os.path.abspath(path_str)})"
         raise InputFileError(path_str, f"file not found{where}; check the path and the file name")
     if os.path.isdir(path_str):
-        raise InputFileError(
-            path_str, "is a directory, not a file; give the path of one image file inside it"
-        )
+        raise InputFileError(path_str, "is a directory, not a file; give the path of one image file inside it")
     fmt = _format_of(path_str)
     if fmt is None:
         ext = os.path.splitext(path_str)[1]
@@ -81,9 +79,7 @@ def check_path(path) -> tuple[str, str]:
     except OSError as exc:
         raise InputFileError(path_str, f"cannot be opened: {exception_reason(exc)}") from exc
     if size == 0:
-        raise InputFileError(
-            path_str, "file is empty (0 bytes); it was probably not saved completely: save or copy it again"
-        )
+        raise InputFileError(path_str, "file is empty (0 bytes); it was probably not saved completely: save or copy it again")
     return path_str, fmt
 
 
@@ -106,9 +102,7 @@ def read_raw(path: str, fmt: str, *, labels: bool, budget: int) -> RawImage:
     except InputFileError:
         raise
     except MemoryError as exc:
-        raise InputFileError(
-            path, f"is too large to load into memory as {fmt}; crop or downsample it first"
-        ) from exc
+        raise InputFileError(path, f"is too large to load into memory as {fmt}; crop or downsample it first") from exc
     except PermissionError as exc:
         raise InputFileError(path, f"cannot be opened: {exception_reason(exc)}; check the file permissions") from exc
     except Exception as exc:  # noqa: BLE001 - every library error becomes an InputFileError

@@ -51,16 +51,13 @@ class ImageData:
                     "channels must be the last axis of a 3D or 4D array"
                 )
         elif data.ndim not in (2, 3):
-            raise ValueError(
-                f"data of shape {data.shape} without channel names must be 2D (Y, X) or 3D (Z, Y, X)"
-            )
+            raise ValueError(f"data of shape {data.shape} without channel names must be 2D (Y, X) or 3D (Z, Y, X)")
         if self.spacing is not None:
             spacing = tuple(float(s) for s in self.spacing)
             object.__setattr__(self, "spacing", spacing)
             if len(spacing) != self.spatial_ndim:
                 raise ValueError(
-                    f"spacing {spacing} does not have one value per spatial axis "
-                    f"of spatial shape {self.spatial_shape}"
+                    f"spacing {spacing} does not have one value per spatial axis of spatial shape {self.spatial_shape}"
                 )
         if self.source is not None:
             object.__setattr__(self, "source", str(self.source))
@@ -85,7 +82,7 @@ class ImageData:
         """int : Number of channels; 1 for an image without channel axis."""
         return int(self.data.shape[-1]) if self.has_channels else 1
 
-    def with_pixel_size(self, pixel_size) -> "ImageData":
+    def with_pixel_size(self, pixel_size) -> ImageData:
         """The same image with another pixel size (e.g. from ``--pixel-size``).
 
         Parameters

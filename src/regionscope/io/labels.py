@@ -31,10 +31,7 @@ def multichannel_labels_problem(image: ImageData, guessed: bool) -> str:
     elif all(np.array_equal(data[..., 0], data[..., i]) for i in range(1, min(3, data.shape[-1]))):
         problem += "; its colour channels are identical, so save it as a grayscale (single-channel) image"
     else:
-        problem += (
-            "; export the label image itself (integer labels, 0 = background), "
-            "not a coloured picture of the regions"
-        )
+        problem += "; export the label image itself (integer labels, 0 = background), not a coloured picture of the regions"
     return problem
 
 
@@ -87,9 +84,7 @@ def to_label_array(data: np.ndarray, path: str) -> np.ndarray:
             )
         maximum = float(data.max())
         if maximum >= 2.0**64:
-            raise InputFileError(
-                path, f"label values up to {maximum:g} do not fit a 64-bit integer; renumber the labels"
-            )
+            raise InputFileError(path, f"label values up to {maximum:g} do not fit a 64-bit integer; renumber the labels")
         return data.astype(smallest_uint(int(maximum)))
     # complex and others were rejected by axes.normalize already
     raise InputFileError(path, f"cannot be used as labels (dtype {data.dtype}); save an integer image")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 __all__ = ["CONVENTION_TEXT", "exception_reason", "format_shape"]
 
 #: What regionscope reads, for messages about unsupported axes.
-CONVENTION_TEXT = (
-    "regionscope reads 2D (Y, X) and 3D (Z, Y, X) images, optionally with channels last"
-)
+CONVENTION_TEXT = "regionscope reads 2D (Y, X) and 3D (Z, Y, X) images, optionally with channels last"
 
 
 def exception_reason(exc: BaseException) -> str:

@@ -59,7 +59,6 @@ def read_npy(path: str, *, budget: int) -> RawImage:
     if data.dtype.names is not None:
         raise InputFileError(
             path,
-            f"contains a structured array (fields {', '.join(data.dtype.names)}); "
-            "save a plain numeric array instead",
+            f"contains a structured array (fields {', '.join(data.dtype.names)}); save a plain numeric array instead",
         )
     return RawImage(np.asarray(data), None, guessed=True)

@@ -55,8 +55,7 @@ def _open_pillow(path: str, fmt: str):
     except Image.DecompressionBombError as exc:
         raise InputFileError(
             path,
-            f"is too large to open ({exception_reason(exc)}); it is not really a {fmt} file: "
-            "save it as TIFF under its own name",
+            f"is too large to open ({exception_reason(exc)}); it is not really a {fmt} file: save it as TIFF under its own name",
         ) from exc
 
 
@@ -93,9 +92,7 @@ def read_picture(path: str, fmt: str, *, labels: bool, budget: int) -> RawImage:
             frames = [(_add_alpha(a) if n == RGB_NAMES else a, RGBA_NAMES) for a, n in frames]
     shapes = {a.shape for a, _ in frames}
     if len(shapes) > 1:
-        raise InputFileError(
-            path, f"the frames of this GIF have different sizes {sorted(shapes)}; save the stack as TIFF"
-        )
+        raise InputFileError(path, f"the frames of this GIF have different sizes {sorted(shapes)}; save the stack as TIFF")
     data = np.stack([a for a, _ in frames])
     names = frames[0][1]
     if names == RGB_NAMES and not labels:
@@ -158,9 +155,7 @@ def _gif_label_frame(im, palette: np.ndarray | None, path: str, index: int) -> n
     if im.mode in ("P", "L"):
         return np.asarray(im)
     if palette is None or im.mode not in ("RGB", "RGBA"):
-        raise InputFileError(
-            path, "this GIF has no palette, so its frames carry no label values; save the labels as TIFF"
-        )
+        raise InputFileError(path, "this GIF has no palette, so its frames carry no label values; save the labels as TIFF")
     rgb = np.asarray(im)[..., :3].astype(np.int64)
     codes = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
     pal_codes = (palette[:, 0] << 16) | (palette[:, 1] << 8) | palette[:, 2]

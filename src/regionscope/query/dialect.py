@@ -12,8 +12,7 @@ from __future__ import annotations
 
 #: Words that are never column names (matched in lower case).
 KEYWORDS = frozenset(
-    {"and", "or", "not", "in", "is", "nil", "blank", "contains", "datestartswith"}
-    | {"eq", "ne", "lt", "le", "gt", "ge"}
+    {"and", "or", "not", "in", "is", "nil", "blank", "contains", "datestartswith"} | {"eq", "ne", "lt", "le", "gt", "ge"}
 )
 
 #: Every symbol, longest first, so that "<=" is not read as "<" followed by "=".
@@ -26,12 +25,19 @@ NOT = frozenset({"not", "!"})
 
 #: Every spelling of a comparison, mapped to the operator of the syntax tree.
 COMPARISON_OPERATORS = {
-    "=": "==", "==": "==", "eq": "==",
-    "!=": "!=", "ne": "!=",
-    "<": "<", "lt": "<",
-    "<=": "<=", "le": "<=",
-    ">": ">", "gt": ">",
-    ">=": ">=", "ge": ">=",
+    "=": "==",
+    "==": "==",
+    "eq": "==",
+    "!=": "!=",
+    "ne": "!=",
+    "<": "<",
+    "lt": "<",
+    "<=": "<=",
+    "le": "<=",
+    ">": ">",
+    "gt": ">",
+    ">=": ">=",
+    "ge": ">=",
 }
 
 #: Words a bare column name cannot be: such a column is written in braces, ``{in}``.

@@ -86,7 +86,7 @@ def _column_kind(series: pd.Series) -> str:
         return "number"
     if isinstance(dtype, pd.StringDtype):
         return "text"
-    if dtype == object:
+    if pd.api.types.is_object_dtype(dtype):
         return _OBJECT_KINDS.get(pd.api.types.infer_dtype(series, skipna=True), "other")
     return "other"
 
@@ -182,7 +182,7 @@ class _Evaluator:
             what = "true/false" if value_kind == "boolean" else "a number"
             raise self._error(
                 f"Cannot compare text column {column.name!r} with {what}; "
-                f"if you mean the text, put it in quotes: {written} == \"{literal.text}\"",
+                f'if you mean the text, put it in quotes: {written} == "{literal.text}"',
                 literal.position,
             )
         # The DataTable writes {label} eq "4": a quoted plain number counts as the number.

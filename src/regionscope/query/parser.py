@@ -155,9 +155,7 @@ class _Parser:
                 opening.position,
             )
         if _is_symbol(self._current, ")"):
-            raise self._error(
-                "Empty parentheses: put a condition inside, e.g. (area > 10)", self._current.position
-            )
+            raise self._error("Empty parentheses: put a condition inside, e.g. (area > 10)", self._current.position)
         inner = self._parse_or()
         closing = self._current
         if closing.kind == END:
@@ -187,9 +185,7 @@ class _Parser:
             return self._parse_membership(left, negated=False)
         if _is_word(token, "not"):
             if not _is_word(self._peek(1), "in"):
-                raise self._error(
-                    f"Expected 'in' after 'not', found {_describe(self._peek(1))}", self._peek(1).position
-                )
+                raise self._error(f"Expected 'in' after 'not', found {_describe(self._peek(1))}", self._peek(1).position)
             self._advance()
             return self._parse_membership(left, negated=True)
         if _is_word(token, "contains"):
@@ -198,8 +194,7 @@ class _Parser:
             return self._parse_missing_check(left)
         if _is_word(token, "datestartswith"):
             raise self._error(
-                "'datestartswith' is not supported: region tables hold no dates. "
-                "Use a comparison or 'contains' instead",
+                "'datestartswith' is not supported: region tables hold no dates. Use a comparison or 'contains' instead",
                 token.position,
             )
         self._reject_postfix(left, token)
@@ -263,24 +258,20 @@ class _Parser:
                 raise self._error("Unclosed '[': add a matching ']'", opening.position)
             if token.kind == COLUMN:
                 raise self._error(
-                    f"Lists hold values, not columns: put text in quotes, e.g. [\"{token.value}\"]",
+                    f'Lists hold values, not columns: put text in quotes, e.g. ["{token.value}"]',
                     token.position,
                 )
             if token.kind not in LITERAL_KINDS:
                 raise self._error(f"Expected a value in the list, found {_describe(token)}", token.position)
             values.append(Value(token.value, token.position, token.text))
             if len(values) > limits.MAX_LIST_ITEMS:
-                raise self._error(
-                    f"A list may hold at most {limits.MAX_LIST_ITEMS:,} values", token.position
-                )
+                raise self._error(f"A list may hold at most {limits.MAX_LIST_ITEMS:,} values", token.position)
             self._advance()
             separator = self._current
             if _is_symbol(separator, ","):
                 self._advance()
             elif not _is_symbol(separator, "]") and separator.kind != END:
-                raise self._error(
-                    f"Expected ',' or ']' in the list, found {_describe(separator)}", separator.position
-                )
+                raise self._error(f"Expected ',' or ']' in the list, found {_describe(separator)}", separator.position)
 
     def _parse_contains(self, left: Column | Value) -> Contains:
         column = self._require_column(left, "contains", '{name} contains "abc"')
@@ -314,20 +305,17 @@ class _Parser:
         if _is_symbol(token, "("):
             what = f"{left.name}(...)" if isinstance(left, Column) else "(...)"
             raise self._error(
-                f"Function calls are not supported: {what}. "
-                "A filter compares columns with values, e.g. area > 10",
+                f"Function calls are not supported: {what}. A filter compares columns with values, e.g. area > 10",
                 token.position,
             )
         if _is_symbol(token, "["):
             raise self._error(
-                "Indexing with '[...]' is not supported; to keep rows with given values "
-                "write e.g. label in [1, 2, 3]",
+                "Indexing with '[...]' is not supported; to keep rows with given values write e.g. label in [1, 2, 3]",
                 token.position,
             )
         if token.kind in OPERAND_KINDS:
             message = (
-                f"Expected an operator such as =, <, in or contains after {self._previous().text!r}, "
-                f"found {_describe(token)}"
+                f"Expected an operator such as =, <, in or contains after {self._previous().text!r}, found {_describe(token)}"
             )
             if isinstance(left, Column) and token.kind == COLUMN and not token.text.startswith("{"):
                 if not self._previous().text.startswith("{"):

@@ -130,9 +130,7 @@ def _unexpected_character(source: str, position: int, context: str = "", hint: s
     if hint is None and character.isnumeric() and not _is_digit(character):
         hint = "numbers are written with the digits 0-9 only"
     hint = hint or _CHARACTER_HINTS.get(character, _DEFAULT_CHARACTER_HINT)
-    return FilterError(
-        f"Unexpected character {character!r}{context}: {hint}", position=position, expression=source
-    )
+    return FilterError(f"Unexpected character {character!r}{context}: {hint}", position=position, expression=source)
 
 
 def _read_braced_column(source: str, position: int) -> tuple[Token, int]:
@@ -231,8 +229,7 @@ def _read_word(source: str, position: int) -> tuple[Token, int]:
         )
     if text.startswith("__"):
         raise FilterError(
-            f"Names starting with '__' are not allowed: {text!r}. "
-            f"If it is a column, write it in braces: {{{text}}}",
+            f"Names starting with '__' are not allowed: {text!r}. If it is a column, write it in braces: {{{text}}}",
             position=position,
             expression=source,
         )
