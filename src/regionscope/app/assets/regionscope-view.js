@@ -27,10 +27,23 @@
     return null;
   }
 
+  /* Whether every image trace of a graph has its picture: Plotly gives the trace's <image> its href
+     once the canvas that hover reads pixels from exists; a hover before then throws ("reading 'el'"). */
+  function imagesReady(gd) {
+    for (const image of gd.querySelectorAll(".imagelayer.mlayer .im image")) {
+      if (!image.hasAttribute("href") && !image.hasAttribute("xlink:href")) return false;
+    }
+    return true;
+  }
+
   function watchView(graphId) {
     const gd = plotOf(graphId);
     if (!gd || !gd.on || gd.rsWatched) return;
     gd.rsWatched = true;
+    // Plotly runs a hover up to a few milliseconds after the mouse moved (it throttles them), so the
+    // pictures are checked when it runs too, not only when the mouse moves (regionscope-keys.js):
+    // returning false from plotly_beforehover skips that hover.
+    gd.on("plotly_beforehover", () => imagesReady(gd));
     gd.on("plotly_relayout", (event) => {
       const kind = relayoutKind(event);
       if (kind === "reset") delete userViews[graphId];
@@ -68,5 +81,5 @@
     return (gd && gd.layout && gd.layout.dragmode) || fallback;
   }
 
-  return {relayoutKind, withView, keepView, setView, currentDragmode};
+  return {relayoutKind, withView, keepView, setView, currentDragmode, imagesReady};
 });
