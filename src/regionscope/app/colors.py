@@ -8,6 +8,7 @@ without a browser. Colours are computed for all regions at once, so colouring
 from __future__ import annotations
 
 import base64
+import functools
 
 import numpy as np
 from plotly import colors as plotly_colors
@@ -31,6 +32,7 @@ LUT_SIZE = 256
 DARK_START = {"viridis": 0.15, "plasma": 0.12, "inferno": 0.2, "magma": 0.2, "cividis": 0.15, "turbo": 0.1, "hot": 0.15}
 
 
+@functools.lru_cache(maxsize=64)
 def colormap_lut(name, size=LUT_SIZE):
     """A colormap as a lookup table.
 
@@ -50,7 +52,10 @@ def colormap_lut(name, size=LUT_SIZE):
     # Reversed maps (``_r``) have their dark end last.
     low, high = (0.0, 1.0 - cut) if name.lower().endswith("_r") else (cut, 1.0)
     samples = plotly_colors.sample_colorscale(scale, np.linspace(low, high, size), colortype="tuple")
-    return np.clip(np.rint(np.asarray(samples) * 255), 0, 255).astype(np.uint8)
+    lut = np.clip(np.rint(np.asarray(samples) * 255), 0, 255).astype(np.uint8)
+    # Cached (Plotly samples a colorscale in 3 ms, twice per colouring): read-only, so no caller changes it.
+    lut.setflags(write=False)
+    return lut
 
 
 def lut_colorscale(name, stops=16):

@@ -130,6 +130,7 @@ class Explorer:
         self.pictures = SmallCache(size=16)
         self.limits = SmallCache(size=16)
         self.full_planes = SmallCache(size=2)
+        self.grids = SmallCache(size=8)  # the table's grid rows and columns, per dataset
         for feature in (
             view_callbacks,
             query_callbacks,
