@@ -7,7 +7,7 @@ The app's packages are the ``app`` extra: ``pip install "regionscope[app]"``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from regionscope._version import __version__
 from regionscope.annotations import AnnotationStore
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 def explore(
     image: np.ndarray | str | os.PathLike | None = None,
     labels: np.ndarray | str | os.PathLike | None = None,
-    **options,
+    **options: Any,
 ) -> str:
     """Open the regionscope explorer on an image and its labels.
 

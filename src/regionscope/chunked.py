@@ -35,14 +35,26 @@ numpy arrays, so that they can be tested without Dask.
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from regionscope.errors import MeasurementError
 from regionscope.measurement import default_channel_names, measure, normalize_property_names
+
+if TYPE_CHECKING:
+    # Only for the hints: dask and distributed are imported when a measurement runs (the [dask] extra).
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+    import dask.array as da
+    from distributed import Client
+    from numpy.typing import ArrayLike, DTypeLike
+
+    from regionscope.sources import ImageSource
 
 __all__ = [
     "ADDITIVE_PROPERTIES",
@@ -98,7 +110,14 @@ class ChunkedMeasurementError(MeasurementError):
 # ---------------------------------------------------------------- schema
 
 
-def table_meta(ndim, properties=None, *, image_dtype=None, channel_names=None, label_dtype=np.int32):
+def table_meta(
+    ndim: int,
+    properties: Sequence[str] | None = None,
+    *,
+    image_dtype: DTypeLike | None = None,
+    channel_names: Sequence[str] | None = None,
+    label_dtype: DTypeLike = np.int32,
+) -> pd.DataFrame:
     """The empty table :func:`measure_chunked` returns for these inputs: columns and dtypes.
 
     Known before any pixel is read (Dask's ``meta``): it is what
@@ -144,7 +163,15 @@ def table_meta(ndim, properties=None, *, image_dtype=None, channel_names=None, l
 
 
 @contextmanager
-def dask_client(scheduler=None, *, n_workers=None, memory_limit=None, threads_per_worker=1, processes=True, timeout="10s"):
+def dask_client(
+    scheduler: str | None = None,
+    *,
+    n_workers: int | None = None,
+    memory_limit: str | int | None = None,
+    threads_per_worker: int = 1,
+    processes: bool = True,
+    timeout: str = "10s",
+) -> Iterator[Client]:
     """A ``distributed.Client``: on ``scheduler`` if given, else on a LocalCluster closed afterwards.
 
     Parameters
@@ -175,8 +202,6 @@ def dask_client(scheduler=None, *, n_workers=None, memory_limit=None, threads_pe
         finally:
             client.close()
         return
-    import os
-
     from dask.utils import parse_bytes
 
     if isinstance(memory_limit, str) and memory_limit != "auto":
@@ -211,19 +236,19 @@ def dask_client(scheduler=None, *, n_workers=None, memory_limit=None, threads_pe
 
 
 def measure_chunked(
-    labels,
-    image=None,
-    properties=None,
+    labels: da.Array | ImageSource | np.ndarray,
+    image: da.Array | ImageSource | np.ndarray | None = None,
+    properties: Sequence[str] | None = None,
     *,
-    chunks=None,
-    client=None,
-    scheduler=None,
-    n_workers=None,
-    memory_limit=None,
-    channel_names=None,
-    multichannel=None,
-    crop_budget=DEFAULT_CROP_BUDGET,
-):
+    chunks: int | tuple[int, ...] | None = None,
+    client: Client | None = None,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    memory_limit: str | int | None = None,
+    channel_names: Sequence[str] | None = None,
+    multichannel: bool | None = None,
+    crop_budget: int = DEFAULT_CROP_BUDGET,
+) -> pd.DataFrame:
     """Measure every region of a label image chunk by chunk on Dask.
 
     Parameters
@@ -268,7 +293,9 @@ def measure_chunked(
         return plan.run(own)
 
 
-def prefers_chunked(image_path, labels_path, *, limit=IN_MEMORY_LIMIT):
+def prefers_chunked(
+    image_path: str | os.PathLike | None, labels_path: str | os.PathLike | None, *, limit: int = IN_MEMORY_LIMIT
+) -> bool:
     """Whether files are too large to measure in memory (labels given, lazily readable, over ``limit`` bytes)."""
     from regionscope.sources import SourceError, open_source
 
@@ -284,14 +311,22 @@ def prefers_chunked(image_path, labels_path, *, limit=IN_MEMORY_LIMIT):
 
 
 def measure_files_chunked(
-    image_path, labels_path, *, properties=None, chunks=None, scheduler=None, n_workers=None, memory_limit=None
-):
+    image_path: str | os.PathLike,
+    labels_path: str | os.PathLike | None,
+    *,
+    properties: Sequence[str] | None = None,
+    chunks: int | tuple[int, ...] | None = None,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    memory_limit: str | int | None = None,
+) -> pd.DataFrame:
     """Open an image and its labels lazily and measure them with :func:`measure_chunked`.
 
     Parameters
     ----------
     image_path, labels_path : str or os.PathLike
-        Anything :func:`regionscope.sources.open_source` opens.
+        Anything :func:`regionscope.sources.open_source` opens. ``labels_path=None``
+        is a :class:`ChunkedMeasurementError` (segmenting chunk by chunk is not available).
     Other parameters as in :func:`measure_chunked`.
     """
     from regionscope.sources import open_source
@@ -557,7 +592,15 @@ def _tree(items, merge, fan_in=8):
 # ----------------------------------------------------- pass 1: per chunk
 
 
-def chunk_partials(labels, image, offset, inner, whole_names, channel_names=None, multichannel=False):
+def chunk_partials(
+    labels: ArrayLike,
+    image: ArrayLike | None,
+    offset: tuple[int, ...],
+    inner: tuple[tuple[bool, bool], ...],
+    whole_names: Sequence[str],
+    channel_names: Sequence[str] | None = None,
+    multichannel: bool = False,
+) -> dict[str, np.ndarray]:
     """Per-label partial results of one chunk.
 
     Parameters
@@ -683,7 +726,7 @@ def _chunk_columns(merged):
     return [key[2:] for key in merged if key.startswith("w:")]
 
 
-def merge_partials(parts):
+def merge_partials(parts: Iterable[dict[str, np.ndarray] | None]) -> dict[str, np.ndarray]:
     """Merge partial results (of chunks or of earlier merges) by label.
 
     Sums add up after shifting each part's sums to the merged bounding-box
@@ -735,7 +778,9 @@ def merge_partials(parts):
 # ----------------------------------------------------- from the partials
 
 
-def additive_columns(merged, shape, names, channel_names):
+def additive_columns(
+    merged: Mapping[str, np.ndarray], shape: tuple[int, ...], names: Iterable[str], channel_names: Sequence[str] | None
+) -> dict[str, np.ndarray]:
     """The additive properties' columns (measure's names) from merged partial results."""
     ndim = len(shape)
     count = merged["count"]
@@ -779,7 +824,9 @@ def additive_columns(merged, shape, names, channel_names):
     return columns
 
 
-def moment_properties(merged, ndim, names):
+def moment_properties(
+    merged: Mapping[str, np.ndarray], ndim: int, names: Iterable[str]
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Axis lengths, eccentricity and orientation from the merged moments, as scikit-image defines them.
 
     Returns
@@ -833,7 +880,14 @@ def moment_properties(merged, ndim, names):
 # ------------------------------------------------------ pass 2: crops
 
 
-def measure_crops(items, label_source, image_source, names, channel_names=None, multichannel=False):
+def measure_crops(
+    items: Sequence[tuple[int, tuple[slice, ...]]],
+    label_source: ImageSource,
+    image_source: ImageSource | None,
+    names: Sequence[str],
+    channel_names: Sequence[str] | None = None,
+    multichannel: bool = False,
+) -> dict[str, np.ndarray]:
     """Whole-region properties of regions read as crops from sources.
 
     Parameters
@@ -864,7 +918,14 @@ def measure_crops(items, label_source, image_source, names, channel_names=None, 
     return measure_crop_arrays(labels, crops, images, names, channel_names, multichannel)
 
 
-def measure_crop_arrays(label_values, crops, images, names, channel_names=None, multichannel=False):
+def measure_crop_arrays(
+    label_values: Sequence[int],
+    crops: Sequence[ArrayLike],
+    images: Sequence[ArrayLike] | None,
+    names: Sequence[str],
+    channel_names: Sequence[str] | None = None,
+    multichannel: bool = False,
+) -> dict[str, np.ndarray]:
     """Whole-region properties of regions given as (label, label crop, image crop).
 
     The regions' masks are laid side by side along X (one pixel apart) in one

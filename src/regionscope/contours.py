@@ -12,14 +12,18 @@ so filling a region's rings with the even-odd rule gives back its mask.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import ndimage as ndi
 from skimage.measure import find_contours
 
 from regionscope import relabel
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -62,22 +66,22 @@ class RegionContours(Mapping):
     __eq__ = object.__eq__
     __hash__ = object.__hash__
 
-    def __getitem__(self, label):
+    def __getitem__(self, label: int) -> list[np.ndarray]:
         rings = self.rings(label) if _is_label(label) else []
         if not rings:
             raise KeyError(f"no region with label {label!r}; the labels with outlines are {_labels_text(self.labels())}")
         return rings
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter(self.labels().tolist())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.labels())
 
-    def __contains__(self, label):
+    def __contains__(self, label: object) -> bool:
         return _is_label(label) and bool(np.any(self.label == label))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         n_regions, n_rings = len(self), self.n_rings
         return (
             f"RegionContours({n_regions:,} region{'' if n_regions == 1 else 's'}, "
@@ -85,11 +89,11 @@ class RegionContours(Mapping):
         )
 
     @property
-    def n_rings(self):
+    def n_rings(self) -> int:
         """Number of rings of all regions (and planes)."""
         return len(self.label)
 
-    def rings(self, label, plane=None):
+    def rings(self, label: int, plane: int | None = None) -> list[np.ndarray]:
         """The rings of one region.
 
         Parameters
@@ -108,7 +112,7 @@ class RegionContours(Mapping):
             selected &= self.plane == plane
         return [self.coords[self.start[i] : self.start[i + 1]] for i in np.flatnonzero(selected)]
 
-    def labels(self):
+    def labels(self) -> np.ndarray:
         """The labels that have at least one ring, sorted."""
         return np.unique(self.label)
 
@@ -150,7 +154,7 @@ def _planar_contours(labels):
             yield label, ring + offset
 
 
-def region_contours(labels):
+def region_contours(labels: ArrayLike) -> RegionContours:
     """Find every ring of every region's boundary.
 
     Parameters

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,8 +20,13 @@ from regionscope.measurement import measure_image
 from regionscope.progress import stage
 from regionscope.segmentation import segment, segmentation_settings, uses_luminance
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
-def content_hash(*parts):
+    from numpy.typing import ArrayLike
+
+
+def content_hash(*parts: object) -> str:
     """A short hex digest of arrays, strings and numbers, for dataset ids.
 
     Parameters
@@ -82,21 +88,21 @@ class Dataset:
     segmentation: dict = field(default_factory=dict)
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         """Spatial shape, ``(Y, X)`` or ``(Z, Y, X)``."""
         return self.labels.shape
 
     @property
-    def n_planes(self):
+    def n_planes(self) -> int:
         """Number of z-planes (1 for 2D)."""
         return self.labels.shape[0] if self.labels.ndim == 3 else 1
 
     @property
-    def label_values(self):
+    def label_values(self) -> np.ndarray:
         """Label of each table row, ndarray of int64, shape (n_regions,)."""
         return self.table["label"].to_numpy()
 
-    def row_of(self, label):
+    def row_of(self, label: int) -> pd.Series | None:
         """Table row (a Series) of a label, or None when there is no such region."""
         position = np.searchsorted(self.label_values, label)
         if position < len(self.table) and self.label_values[position] == label:
@@ -104,7 +110,14 @@ class Dataset:
         return None
 
 
-def prepare_dataset(image, labels=None, *, name="image", segmentation=None, properties=None):
+def prepare_dataset(
+    image: ImageData,
+    labels: ArrayLike | None = None,
+    *,
+    name: str = "image",
+    segmentation: Mapping[str, Any] | None = None,
+    properties: Sequence[str] | None = None,
+) -> Dataset:
     """Segment (if needed) and measure an image: the dataset a view shows.
 
     Parameters
@@ -146,7 +159,12 @@ def prepare_dataset(image, labels=None, *, name="image", segmentation=None, prop
     )
 
 
-def dataset_id(image, labels, segmentation, properties=None):
+def dataset_id(
+    image: ImageData,
+    labels: np.ndarray | None,
+    segmentation: Mapping[str, Any] | None,
+    properties: Sequence[str] | None = None,
+) -> str:
     """The id of the dataset these inputs give (a content hash).
 
     Parameters

@@ -8,6 +8,11 @@ shows it in the page; neither shows a traceback.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import os
+
 
 def _rebuild_error(cls, args, state):
     """Unpickle a :class:`RegionscopeError` without calling its ``__init__``."""
@@ -26,7 +31,7 @@ class RegionscopeError(Exception):
     from other arguments than their message.
     """
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[object, ...]:
         return _rebuild_error, (type(self), self.args, dict(self.__dict__))
 
 
@@ -41,7 +46,7 @@ class InputFileError(RegionscopeError, ValueError):
         What is wrong and, where possible, what to do about it.
     """
 
-    def __init__(self, path, problem: str):
+    def __init__(self, path: str | os.PathLike | None, problem: str) -> None:
         self.path = None if path is None else str(path)
         self.problem = problem
         prefix = f"{self.path}: " if self.path else ""
@@ -65,7 +70,7 @@ class FilterError(RegionscopeError, ValueError):
         The expression, so that the message can point at the position.
     """
 
-    def __init__(self, message: str, position: int | None = None, expression: str | None = None):
+    def __init__(self, message: str, position: int | None = None, expression: str | None = None) -> None:
         self.position = position
         self.expression = expression
         self.reason = message

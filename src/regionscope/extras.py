@@ -12,8 +12,12 @@ does for its optional packages.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from regionscope.errors import RegionscopeError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["APP_EXTRA", "APP_PACKAGES", "MissingExtraError", "app_extra_required"]
 
@@ -33,7 +37,7 @@ class MissingExtraError(RegionscopeError, ImportError):
 
 
 @contextmanager
-def app_extra_required(what: str):
+def app_extra_required(what: str) -> Iterator[None]:
     """Turn a missing package of the app extra, imported in the block, into :class:`MissingExtraError`.
 
     Parameters

@@ -69,10 +69,16 @@ import math
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from regionscope.relabel import relabel_with_values
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import ArrayLike
 
 __all__ = ["SUPPORTED_PROPERTIES", "fast_regionprops_table"]
 
@@ -118,8 +124,13 @@ _SQRT2 = math.sqrt(2.0)
 
 
 def fast_regionprops_table(
-    labels, intensity_image=None, properties=("label", "bbox"), *, workers=None, min_regions_for_pool=2_000
-):
+    labels: ArrayLike,
+    intensity_image: ArrayLike | None = None,
+    properties: Sequence[str] = ("label", "bbox"),
+    *,
+    workers: int | None = None,
+    min_regions_for_pool: int = 2_000,
+) -> dict[str, np.ndarray]:
     """scikit-image's ``regionprops_table`` for 2D label images, vectorised.
 
     Parameters

@@ -42,7 +42,7 @@ _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 _SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([kmgt]?)(?:i?b)?\s*", re.IGNORECASE)
 
 
-def parse_byte_size(text) -> int:
+def parse_byte_size(text: str | int) -> int:
     """The number of bytes a size such as ``"4G"``, ``"500 MB"`` or ``"1073741824"`` stands for.
 
     Parameters
@@ -89,7 +89,7 @@ def format_byte_size(n_bytes: int) -> str:
     return f"{int(n_bytes)} bytes"
 
 
-def image_byte_budget(max_bytes=None) -> int:
+def image_byte_budget(max_bytes: int | str | None = None) -> int:
     """The largest decoded size, in bytes, that one image may have.
 
     Parameters

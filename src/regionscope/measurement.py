@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,13 @@ from regionscope import relabel
 from regionscope.errors import MeasurementError
 from regionscope.fast_measure import fast_regionprops_table
 from regionscope.io import default_channel_names
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from numpy.typing import ArrayLike
+
+    from regionscope.io import ImageData
 
 #: Old property names (scikit-image < 0.19 tutorials) and what they are now.
 LEGACY_NAMES = {
@@ -174,7 +182,7 @@ DEFAULT_PROPERTIES = (
 )
 
 
-def normalize_property_names(properties, *, ndim, has_intensity):
+def normalize_property_names(properties: Iterable[str] | None, *, ndim: int, has_intensity: bool) -> list[str]:
     """Map user-given property names to scikit-image's current names.
 
     Parameters
@@ -230,7 +238,7 @@ def normalize_property_names(properties, *, ndim, has_intensity):
     return names
 
 
-def border_touching(bbox_table, shape):
+def border_touching(bbox_table: Mapping[str, ArrayLike], shape: tuple[int, ...]) -> np.ndarray:
     """Whether each region's bounding box reaches the image edge.
 
     Parameters
@@ -252,7 +260,7 @@ def border_touching(bbox_table, shape):
     return touches
 
 
-def rename_channel_columns(columns, channel_names):
+def rename_channel_columns(columns: Iterable[str], channel_names: Sequence[str]) -> dict[str, str]:
     """Replace the channel index of intensity columns by the channel name.
 
     Parameters
@@ -301,7 +309,15 @@ def _beyond_int64(column):
     return column.dtype == np.uint64 and len(column) > 0 and int(column.max()) > np.iinfo(np.int64).max
 
 
-def measure(image, labels=None, properties=None, *, spacing=None, channel_names=None, multichannel=None):
+def measure(
+    image: ArrayLike | None,
+    labels: ArrayLike | None = None,
+    properties: Sequence[str] | None = None,
+    *,
+    spacing: float | Sequence[float] | None = None,
+    channel_names: Sequence[str] | None = None,
+    multichannel: bool | None = None,
+) -> pd.DataFrame:
     """Measure every region of a label image.
 
     Parameters
@@ -438,7 +454,7 @@ def _check_spacing(spacing, ndim):
     return tuple(float(v) for v in np.broadcast_to(values, (ndim,)))
 
 
-def physical_name(column, ndim):
+def physical_name(column: str, ndim: int) -> str:
     """The name of the physical counterpart of a pixel column.
 
     Examples
@@ -451,7 +467,7 @@ def physical_name(column, ndim):
     return f"{base}_{PHYSICAL_UNIT}{power if power > 1 else ''}{dash}{rest}"
 
 
-def with_physical_columns(table, labels, spacing):
+def with_physical_columns(table: pd.DataFrame, labels: np.ndarray, spacing: Sequence[float]) -> pd.DataFrame:
     """Add the physical counterpart of every pixel column that has one.
 
     Parameters
@@ -510,7 +526,7 @@ def with_physical_columns(table, labels, spacing):
     return pd.DataFrame(result, index=table.index)
 
 
-def measure_image(image, labels, properties=None):
+def measure_image(image: ImageData, labels: ArrayLike, properties: Sequence[str] | None = None) -> pd.DataFrame:
     """:func:`measure` of an :class:`~regionscope.io.ImageData`: its pixel size and channel names used.
 
     Parameters

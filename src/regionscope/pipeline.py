@@ -7,6 +7,8 @@ measurement, each a stage of the command line's progress bar
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from regionscope.io import load_image, load_labels_for
 from regionscope.measurement import measure_image
 from regionscope.progress import stage, stages
@@ -18,8 +20,18 @@ from regionscope.segmentation import (
     uses_luminance,
 )
 
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Mapping, Sequence
 
-def segment_file_image(image, segmentation=None):
+    import numpy as np
+    import pandas as pd
+    from numpy.typing import ArrayLike
+
+    from regionscope.io import ImageData
+
+
+def segment_file_image(image: ImageData, segmentation: Mapping[str, Any] | None = None) -> np.ndarray:
     """Segment a read image, naming its file in any error.
 
     Parameters
@@ -44,16 +56,16 @@ def segment_file_image(image, segmentation=None):
 
 
 def measure_files(
-    image_path,
-    labels_path=None,
+    image_path: str | os.PathLike,
+    labels_path: str | os.PathLike | None = None,
     *,
-    properties=None,
-    segmentation=None,
-    progress=None,
-    return_labels=False,
-    max_bytes=None,
-    pixel_size=None,
-):
+    properties: Sequence[str] | None = None,
+    segmentation: Mapping[str, Any] | None = None,
+    progress: bool | None = None,
+    return_labels: bool = False,
+    max_bytes: int | str | None = None,
+    pixel_size: float | Sequence[float] | None = None,
+) -> pd.DataFrame | tuple[pd.DataFrame, np.ndarray]:
     """Read an image (and its labels) and measure every region.
 
     Parameters
@@ -100,7 +112,7 @@ def measure_files(
     return (table, labels) if return_labels else table
 
 
-def labels_warning(labels_path, labels):
+def labels_warning(labels_path: str | os.PathLike, labels: ArrayLike) -> str | None:
     """A warning for label images that look like intensity images, or None.
 
     Parameters
@@ -125,6 +137,6 @@ def labels_warning(labels_path, labels):
     )
 
 
-def regions_text(count):
+def regions_text(count: int) -> str:
     """``"1 region"``, ``"24 regions"``, ``"12,000 regions"``: a region count for messages."""
     return f"{count:,} region" if count == 1 else f"{count:,} regions"

@@ -19,6 +19,12 @@ import sys
 import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tqdm import tqdm
 
 #: Environment variable: "1" always shows the bar, "0" never, unset: on a terminal.
 PROGRESS_ENV = "REGIONSCOPE_PROGRESS"
@@ -28,7 +34,7 @@ REFRESH_SECONDS = 1.0
 _active_bar = ContextVar("regionscope_progress_bar", default=None)
 
 
-def progress_enabled(enabled=None):
+def progress_enabled(enabled: bool | None = None) -> bool | None:
     """Whether to show the bar: ``enabled``, else :data:`PROGRESS_ENV`, else None (tqdm decides: a TTY)."""
     if enabled is not None:
         return bool(enabled)
@@ -41,7 +47,7 @@ def progress_enabled(enabled=None):
 
 
 @contextmanager
-def stages(first, total, *, enabled=None):
+def stages(first: str, total: int, *, enabled: bool | None = None) -> Iterator[tqdm]:
     """Show a bar of ``total`` stages on stderr, the first called ``first``.
 
     Parameters
@@ -94,7 +100,7 @@ def _tick(bar, stop):
         bar.refresh()
 
 
-def stage(description):
+def stage(description: str) -> None:
     """Mark the current stage done and start ``description`` (no-op without an open bar)."""
     bar = _active_bar.get()
     if bar is None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
-def coins():
+
+def coins() -> np.ndarray:
     """scikit-image's ``coins`` photograph (bundled with scikit-image).
 
     Returns
@@ -17,7 +22,12 @@ def coins():
     return data.coins()
 
 
-def blobs_2d(shape=(96, 128), centers=None, radii=None, intensities=None):
+def blobs_2d(
+    shape: tuple[int, int] = (96, 128),
+    centers: Sequence[tuple[int, int]] | None = None,
+    radii: Sequence[float] | None = None,
+    intensities: Sequence[int] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Discs of known position, size and brightness on a dark background.
 
     Parameters

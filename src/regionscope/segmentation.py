@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import warnings
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -25,6 +26,11 @@ from skimage.color import rgb2gray
 from skimage.feature import peak_local_max
 
 from regionscope.errors import RegionscopeError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from numpy.typing import ArrayLike
 
 #: Global threshold methods, by the name users type.
 GLOBAL_THRESHOLDS = {
@@ -68,7 +74,7 @@ class SegmentationError(RegionscopeError, ValueError):
     """The segmentation options do not fit the image."""
 
 
-def intensity_plane(image, *, channel=None, multichannel=None):
+def intensity_plane(image: ArrayLike, *, channel: int | None = None, multichannel: bool | None = None) -> np.ndarray:
     """The single-channel image that thresholding works on.
 
     Parameters
@@ -130,7 +136,7 @@ def _thresholdable(plane):
     return plane
 
 
-def foreground_mask(plane, method="otsu", *, objects="bright", block_size=51):
+def foreground_mask(plane: np.ndarray, method: str = "otsu", *, objects: str = "bright", block_size: int = 51) -> np.ndarray:
     """Threshold a single-channel image.
 
     Parameters
@@ -214,7 +220,7 @@ def _finite_values(plane):
     return (plane, None) if all_finite else (values, finite)
 
 
-def split_touching_objects(mask, labels, *, min_distance=5):
+def split_touching_objects(mask: np.ndarray, labels: np.ndarray, *, min_distance: int = 5) -> np.ndarray:
     """Split merged round objects with a distance-transform watershed.
 
     Parameters
@@ -236,7 +242,7 @@ def split_touching_objects(mask, labels, *, min_distance=5):
     return segmentation.watershed(-distance, markers, mask=mask)
 
 
-def remove_small_regions(labels, min_size):
+def remove_small_regions(labels: np.ndarray, min_size: int) -> np.ndarray:
     """Set regions with fewer than ``min_size`` pixels to background.
 
     Parameters
@@ -259,18 +265,18 @@ def remove_small_regions(labels, min_size):
 
 
 def segment(
-    image,
-    method=DEFAULTS["method"],
+    image: ArrayLike,
+    method: str = DEFAULTS["method"],
     *,
-    objects=DEFAULTS["objects"],
-    min_size=DEFAULTS["min_size"],
-    fill_holes=DEFAULTS["fill_holes"],
-    clear_border=DEFAULTS["clear_border"],
-    split_touching=DEFAULTS["split_touching"],
-    channel=DEFAULTS["channel"],
-    block_size=DEFAULTS["block_size"],
-    multichannel=None,
-):
+    objects: str = DEFAULTS["objects"],
+    min_size: int = DEFAULTS["min_size"],
+    fill_holes: bool = DEFAULTS["fill_holes"],
+    clear_border: bool = DEFAULTS["clear_border"],
+    split_touching: bool = DEFAULTS["split_touching"],
+    channel: int | None = DEFAULTS["channel"],
+    block_size: int = DEFAULTS["block_size"],
+    multichannel: bool | None = None,
+) -> np.ndarray:
     """Label the objects of an image by thresholding.
 
     With the defaults this is ``skimage.measure.label(image > threshold_otsu(image))``
@@ -328,7 +334,9 @@ def segment(
     return labels.astype(np.int32, copy=False)
 
 
-def segmentation_settings(options=None, *, channel_names=None, luminance=False):
+def segmentation_settings(
+    options: Mapping[str, Any] | None = None, *, channel_names: Sequence[str] | None = None, luminance: bool = False
+) -> dict[str, Any]:
     """Every :func:`segment` setting: ``options`` over :data:`DEFAULTS`.
 
     Two option dicts that segment alike give equal settings (``{}`` and
@@ -368,7 +376,7 @@ def segmentation_settings(options=None, *, channel_names=None, luminance=False):
     return settings
 
 
-def channel_index(channel, channel_names=None):
+def channel_index(channel: int | str | None, channel_names: Sequence[str] | None = None) -> int | None:
     """The channel index that ``channel`` names.
 
     Parameters
@@ -419,7 +427,7 @@ def _channels_text(names):
     return f"the image's channels are {', '.join(names)} (or 0 to {len(names) - 1})"
 
 
-def uses_luminance(image, multichannel=None):
+def uses_luminance(image: ArrayLike, multichannel: bool | None = None) -> bool:
     """Whether ``channel=None`` segments the luminance (RGB(A) ``uint8``) rather than the first channel."""
     from regionscope.io import has_channel_axis
 
@@ -429,7 +437,7 @@ def uses_luminance(image, multichannel=None):
     return bool(multichannel) and image.dtype == np.uint8 and image.shape[-1] in (3, 4)
 
 
-def segmented_channel_name(channel, channel_names, *, luminance):
+def segmented_channel_name(channel: int | None, channel_names: Sequence[str] | None, *, luminance: bool) -> str | None:
     """What a segmentation ran on, in words: ``"luminance"``, ``"green"``, or None (no channels).
 
     Parameters
@@ -447,7 +455,7 @@ def segmented_channel_name(channel, channel_names, *, luminance):
     return str(channel_names[channel])
 
 
-def intensity_like_labels(labels):
+def intensity_like_labels(labels: ArrayLike) -> str | None:
     """Why a "label image" looks like an intensity image, or None when it looks like labels.
 
     In a label image each value is one object: one connected patch (a few

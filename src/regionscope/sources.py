@@ -38,12 +38,18 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from regionscope.errors import InputFileError
+
+if TYPE_CHECKING:
+    # Only for the hints: dask is imported when a dask array is asked for.
+    import dask.array as da
+    from numpy.typing import ArrayLike, DTypeLike
 
 __all__ = [
     "DEFAULT_BUDGET",
@@ -71,7 +77,7 @@ class SourceError(InputFileError):
     Pickles with its path and problem (Dask sends errors between processes).
     """
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[SourceError], tuple[str | None, str]]:
         return (type(self), (self.path, self.problem))
 
 
@@ -100,8 +106,17 @@ class ImageSource:
     kind = "source"
 
     def __init__(
-        self, location, *, native_axes, native_shapes, dtype, select=None, channel_names=None, spacing=None, channel_axes="CS"
-    ):
+        self,
+        location: str | os.PathLike,
+        *,
+        native_axes: str,
+        native_shapes: Sequence[Sequence[int]],
+        dtype: DTypeLike,
+        select: Mapping[str, int] | None = None,
+        channel_names: Sequence[str] | None = None,
+        spacing: Sequence[float] | None = None,
+        channel_axes: str = "CS",
+    ) -> None:
         self.location = str(location)
         self.dtype = np.dtype(dtype)
         native_axes = native_axes.upper()
@@ -149,16 +164,16 @@ class ImageSource:
     def spatial_ndim(self) -> int:
         return len(self.spatial_shape)
 
-    def nbytes(self, level=0) -> int:
+    def nbytes(self, level: int = 0) -> int:
         """Bytes of a whole level in memory."""
         return int(np.prod(self.levels[level], dtype=np.int64)) * self.dtype.itemsize
 
-    def level_scale(self, level) -> tuple[float, ...]:
+    def level_scale(self, level: int) -> tuple[float, ...]:
         """Downsampling factor of ``level`` per spatial axis (level 0 shape / level shape)."""
         n = self.spatial_ndim
         return tuple(a / b for a, b in zip(self.levels[0][:n], self.levels[level][:n]))
 
-    def chunks(self, level=0) -> tuple[int, ...]:
+    def chunks(self, level: int = 0) -> tuple[int, ...]:
         """The native chunk (tile) shape of a level in ``axes`` order, or a default."""
         native = getattr(self._level_arrays()[level], "chunks", None)
         if native is not None and not isinstance(native[0], int):  # a dask array's chunks
@@ -171,12 +186,12 @@ class ImageSource:
             for ours, a, n in zip(self.axes, self._kept_order(), self.levels[level])
         )
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}({self.location!r}, axes={self.axes!r}, shape={self.shape}, dtype={self.dtype}, levels={len(self.levels)})"
 
     # ---------------------------------------------------------------- reads
 
-    def read(self, window=None, level=0) -> np.ndarray:
+    def read(self, window: Sequence[slice] | None = None, level: int = 0) -> np.ndarray:
         """Read a window of a level.
 
         Parameters
@@ -211,7 +226,7 @@ class ImageSource:
         data = np.transpose(data, permutation) if permutation != list(range(len(permutation))) else data
         return data.astype(self.dtype, copy=False)
 
-    def to_numpy(self, level=0, *, budget=DEFAULT_BUDGET) -> np.ndarray:
+    def to_numpy(self, level: int = 0, *, budget: int | None = DEFAULT_BUDGET) -> np.ndarray:
         """Read a whole level, if it fits ``budget`` bytes.
 
         Raises
@@ -228,7 +243,7 @@ class ImageSource:
             )
         return self.read(None, level)
 
-    def to_dask(self, level=0, *, chunks=None):
+    def to_dask(self, level: int = 0, *, chunks: int | tuple[int, ...] | None = None) -> da.Array:
         """A dask array of a level whose tasks read their own windows.
 
         Parameters
@@ -255,7 +270,7 @@ class ImageSource:
 
     # ------------------------------------------------------------- identity
 
-    def identity(self, *, samples=8) -> str:
+    def identity(self, *, samples: int = 8) -> str:
         """A cheap key that changes when the image does.
 
         The location, the file's size and modification time (where it is a
@@ -299,17 +314,17 @@ class ImageSource:
     def _open_levels(self):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def close(self):
+    def close(self) -> None:
         """Release open files (they are opened again on the next read)."""
         self._arrays = None
 
-    def __enter__(self):
+    def __enter__(self) -> ImageSource:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_arrays"] = None  # the receiving process opens the file itself
         return state
@@ -347,7 +362,13 @@ class OmeZarrSource(ImageSource):
 
     kind = "ome-zarr"
 
-    def __init__(self, location, *, storage_options=None, select=None):
+    def __init__(
+        self,
+        location: str | os.PathLike,
+        *,
+        storage_options: Mapping[str, Any] | None = None,
+        select: Mapping[str, int] | None = None,
+    ) -> None:
         import zarr
 
         self._url = str(location)
@@ -476,7 +497,7 @@ class TiffSource(ImageSource):
 
     kind = "tiff"
 
-    def __init__(self, location, *, series=0, select=None):
+    def __init__(self, location: str | os.PathLike, *, series: int = 0, select: Mapping[str, int] | None = None) -> None:
         import tifffile
 
         self._series = series
@@ -516,7 +537,7 @@ class TiffSource(ImageSource):
             for k in range(len(self.levels))
         ]
 
-    def close(self):
+    def close(self) -> None:
         for array in self._arrays or []:
             store = getattr(array, "store", None)
             if hasattr(store, "close"):
@@ -589,7 +610,9 @@ class BioioSource(ImageSource):
 
     kind = "bioio"
 
-    def __init__(self, location, *, scene=None, select=None):
+    def __init__(
+        self, location: str | os.PathLike, *, scene: int | str | None = None, select: Mapping[str, int] | None = None
+    ) -> None:
         self._scene = scene
         image = self._bioimage(location)
         dims = image.dims.order
@@ -660,7 +683,16 @@ class ArraySource(ImageSource):
 
     kind = "array"
 
-    def __init__(self, array, *, axes=None, location="<array>", channel_names=None, spacing=None, select=None):
+    def __init__(
+        self,
+        array: ArrayLike,
+        *,
+        axes: str | None = None,
+        location: str = "<array>",
+        channel_names: Sequence[str] | None = None,
+        spacing: Sequence[float] | None = None,
+        select: Mapping[str, int] | None = None,
+    ) -> None:
         if not hasattr(array, "shape") or not hasattr(array, "dtype"):
             array = np.asarray(array)
         self._array = array
@@ -680,7 +712,7 @@ class ArraySource(ImageSource):
     def _open_levels(self):
         return [self._array]
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         return self.__dict__.copy()
 
     def _token(self):
@@ -705,7 +737,15 @@ def _guess_array_axes(shape):
 # ---------------------------------------------------------------- dispatch
 
 
-def open_source(location, *, axes=None, series=0, select=None, storage_options=None, reader=None) -> ImageSource:
+def open_source(
+    location: str | os.PathLike | ArrayLike,
+    *,
+    axes: str | None = None,
+    series: int = 0,
+    select: Mapping[str, int] | None = None,
+    storage_options: Mapping[str, Any] | None = None,
+    reader: str | None = None,
+) -> ImageSource:
     """Open an image lazily, choosing the source from the path.
 
     Parameters

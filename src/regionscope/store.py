@@ -41,6 +41,10 @@ import numpy as np
 from regionscope.errors import RegionscopeError
 
 if TYPE_CHECKING:
+    import pandas as pd
+    from distributed import Client
+    from numpy.typing import ArrayLike
+
     from regionscope.sources import ImageSource
 
 __all__ = ["PreparedImage", "StoreError", "downsample_labels", "prepare", "store_key"]
@@ -80,20 +84,20 @@ class PreparedImage:
     def labels_zarr(self) -> Path:
         return self.image_zarr / "labels" / "labels"
 
-    def read_table(self):
+    def read_table(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.read_parquet(self.table)
 
 
-def store_key(image_location, labels_location) -> str:
+def store_key(image_location: str | os.PathLike, labels_location: str | os.PathLike) -> str:
     """The folder name of an image's entry: readable stem + a hash of both locations."""
     text = f"{os.path.abspath(str(image_location)) if '://' not in str(image_location) else image_location}\n{labels_location}"
     stem = Path(str(image_location).rstrip("/")).name.split(".")[0][:40] or "image"
     return f"{stem}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
-def downsample_labels(labels, method="nearest"):
+def downsample_labels(labels: ArrayLike, method: str = "nearest") -> np.ndarray:
     """Halve the last two axes of a label array without inventing labels.
 
     Parameters
@@ -197,7 +201,7 @@ def prepare(
     *,
     properties: Sequence[str] | None = None,
     label_method: str = "mode",
-    client=None,
+    client: Client | None = None,
     chunks: int | tuple[int, ...] | None = None,
     rebuild: bool = False,
     scheduler: str | None = None,

@@ -9,8 +9,12 @@ chosen by the error's code.
 from __future__ import annotations
 
 import errno
+from typing import TYPE_CHECKING
 
 from regionscope.errors import RegionscopeError
+
+if TYPE_CHECKING:
+    import os
 
 __all__ = ["AnnotationError", "AnnotationWriteError"]
 
@@ -52,13 +56,13 @@ class AnnotationWriteError(RegionscopeError):
 
     def __init__(
         self,
-        path,
+        path: str | os.PathLike,
         action: str,
-        error,
+        error: BaseException | str,
         *,
         consequence: str = "the change was NOT saved",
         advice: str | None = None,
-    ):
+    ) -> None:
         self.path = str(path)
         self.error = error
         advice = _advice(error) if advice is None else advice

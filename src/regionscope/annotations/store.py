@@ -13,8 +13,9 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from regionscope.annotations.errors import ELSEWHERE, UNUSABLE, AnnotationError, AnnotationWriteError
 from regionscope.annotations.validation import (
@@ -27,6 +28,9 @@ from regionscope.annotations.validation import (
     normalize_snapshot,
 )
 from regionscope.annotations.workspace import default_workspace
+
+if TYPE_CHECKING:
+    from regionscope.dataset import Dataset
 
 __all__ = ["DATABASE_NAME", "SCHEMA_VERSION", "AnnotationStore"]
 
@@ -148,7 +152,7 @@ class AnnotationStore:
     object with a string ``id`` attribute.
     """
 
-    def __init__(self, workspace=None, *, busy_timeout: float = 10.0):
+    def __init__(self, workspace: str | os.PathLike | None = None, *, busy_timeout: float = 10.0) -> None:
         self.workspace = Path(default_workspace() if workspace is None else os.fspath(workspace)).expanduser()
         self.path = self.workspace / DATABASE_NAME
         self._lock = threading.RLock()
@@ -219,16 +223,16 @@ class AnnotationStore:
 
     # --- plumbing ---------------------------------------------------------------
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"AnnotationStore({str(self.workspace)!r})"
 
-    def __enter__(self):
+    def __enter__(self) -> AnnotationStore:
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def close(self):
+    def close(self) -> None:
         """Close the database connection. Later calls raise RuntimeError."""
         with self._lock:
             if self._conn is not None:
@@ -298,7 +302,7 @@ class AnnotationStore:
 
     # --- classes ----------------------------------------------------------------
 
-    def classes(self, dataset) -> list[dict]:
+    def classes(self, dataset: str | Dataset) -> list[dict]:
         """The dataset's classes, in the order they were defined.
 
         Parameters
@@ -312,7 +316,7 @@ class AnnotationStore:
         """
         return self._read(dataset, _classes)
 
-    def define_class(self, dataset, name: str, color: str) -> int:
+    def define_class(self, dataset: str | Dataset, name: str, color: str) -> int:
         """Add a class, or give an existing class a new colour.
 
         Parameters
@@ -350,7 +354,7 @@ class AnnotationStore:
 
         return self._write(dataset, change)
 
-    def rename_class(self, dataset, old: str, new: str) -> int:
+    def rename_class(self, dataset: str | Dataset, old: str, new: str) -> int:
         """Rename a class; its regions keep it, under the new name.
 
         Parameters
@@ -390,7 +394,7 @@ class AnnotationStore:
 
         return self._write(dataset, change)
 
-    def delete_class(self, dataset, name: str) -> int:
+    def delete_class(self, dataset: str | Dataset, name: str) -> int:
         """Delete a class and unassign its regions.
 
         Deleting a class that does not exist (e.g. already deleted from
@@ -416,7 +420,14 @@ class AnnotationStore:
 
     # --- assignments ------------------------------------------------------------
 
-    def assign(self, dataset, labels, name: str | None, *, known_labels=None) -> int:
+    def assign(
+        self,
+        dataset: str | Dataset,
+        labels: int | Iterable[int],
+        name: str | None,
+        *,
+        known_labels: Collection[int] | None = None,
+    ) -> int:
         """Put regions in a class, or take them out of any class.
 
         Parameters
@@ -466,7 +477,7 @@ class AnnotationStore:
 
         return self._write(dataset, change)
 
-    def assignments(self, dataset) -> dict[int, str]:
+    def assignments(self, dataset: str | Dataset) -> dict[int, str]:
         """The class of every classified region.
 
         Parameters
@@ -482,7 +493,7 @@ class AnnotationStore:
 
     # --- exclusions -------------------------------------------------------------
 
-    def exclude(self, dataset, labels, *, known_labels=None) -> int:
+    def exclude(self, dataset: str | Dataset, labels: int | Iterable[int], *, known_labels: Collection[int] | None = None) -> int:
         """Exclude regions (from tables, plots and exports).
 
         Parameters
@@ -508,7 +519,7 @@ class AnnotationStore:
 
         return self._write(dataset, change)
 
-    def include(self, dataset, labels, *, known_labels=None) -> int:
+    def include(self, dataset: str | Dataset, labels: int | Iterable[int], *, known_labels: Collection[int] | None = None) -> int:
         """Take regions off the exclusion list.
 
         Parameters
@@ -534,7 +545,7 @@ class AnnotationStore:
 
         return self._write(dataset, change)
 
-    def restore_all(self, dataset) -> int:
+    def restore_all(self, dataset: str | Dataset) -> int:
         """Include every excluded region of the dataset again.
 
         Returns
@@ -548,13 +559,13 @@ class AnnotationStore:
 
         return self._write(dataset, change)
 
-    def excluded(self, dataset) -> list[int]:
+    def excluded(self, dataset: str | Dataset) -> list[int]:
         """The excluded labels of the dataset, sorted."""
         return self._read(dataset, _excluded)
 
     # --- revision and snapshots -------------------------------------------------
 
-    def revision(self, dataset) -> int:
+    def revision(self, dataset: str | Dataset) -> int:
         """A number that grows whenever the dataset's annotations change.
 
         0 for a dataset that was never annotated. Compare with the value a
@@ -562,7 +573,7 @@ class AnnotationStore:
         """
         return self._read(dataset, _revision)
 
-    def snapshot(self, dataset) -> dict:
+    def snapshot(self, dataset: str | Dataset) -> dict:
         """Everything stored for the dataset, as JSON-ready data (for session files).
 
         Returns
@@ -583,7 +594,7 @@ class AnnotationStore:
 
         return self._read(dataset, query)
 
-    def restore_snapshot(self, dataset, snapshot: Mapping) -> int:
+    def restore_snapshot(self, dataset: str | Dataset, snapshot: Mapping) -> int:
         """Replace everything stored for the dataset by a :meth:`snapshot`.
 
         The snapshot is validated completely before anything is changed, and

@@ -16,9 +16,13 @@ from __future__ import annotations
 import operator
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from regionscope.annotations.errors import AnnotationError
+
+if TYPE_CHECKING:
+    from regionscope.dataset import Dataset
 
 __all__ = [
     "LABEL_RANGE",
@@ -50,7 +54,7 @@ _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 # --- labels --------------------------------------------------------------------
 
 
-def label_value(value, *, text: bool = False) -> int | None:
+def label_value(value: object, *, text: bool = False) -> int | None:
     """The integer a label given by a caller stands for, or None if it is not one.
 
     Parameters
@@ -89,7 +93,7 @@ def _is_region_label(label: int) -> bool:
     return 1 <= label <= MAX_LABEL
 
 
-def check_label(value, where: str = "") -> int:
+def check_label(value: object, where: str = "") -> int:
     """A valid region label; ``where`` prefixes the message (e.g. a snapshot field).
 
     Raises
@@ -107,7 +111,7 @@ def check_label(value, where: str = "") -> int:
     return label
 
 
-def check_labels(labels, where: str = "") -> list[int]:
+def check_labels(labels: int | Iterable[int], where: str = "") -> list[int]:
     """Distinct valid labels, in first-seen order; one label is accepted too."""
     if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
         try:
@@ -120,7 +124,7 @@ def check_labels(labels, where: str = "") -> list[int]:
         return [check_label(labels, where)]
 
 
-def check_known_labels(labels: list[int], known_labels) -> None:
+def check_known_labels(labels: list[int], known_labels: Collection[int] | None) -> None:
     """Refuse labels that are not among ``known_labels`` (None: no check)."""
     if known_labels is None:
         return
@@ -149,7 +153,7 @@ def check_known_labels(labels: list[int], known_labels) -> None:
 # --- names, colours, datasets --------------------------------------------------
 
 
-def dataset_key(dataset) -> str:
+def dataset_key(dataset: str | Dataset) -> str:
     """The dataset id: a non-empty string, or the ``id`` of a Dataset."""
     key = dataset if isinstance(dataset, str) else getattr(dataset, "id", None)
     if not isinstance(key, str) or not key.strip():
@@ -157,7 +161,7 @@ def dataset_key(dataset) -> str:
     return key
 
 
-def check_name(name, what: str = "class name") -> str:
+def check_name(name: object, what: str = "class name") -> str:
     """A valid class name, stripped of surrounding blanks."""
     if not isinstance(name, str):
         raise AnnotationError(f"{what} must be text, got {type(name).__name__} {name!r}")
@@ -176,14 +180,14 @@ def check_name(name, what: str = "class name") -> str:
     return stripped
 
 
-def lookup_name(name, what: str = "class name") -> str:
+def lookup_name(name: object, what: str = "class name") -> str:
     """A name used to look up an existing class (stripped, not length-checked)."""
     if not isinstance(name, str):
         raise AnnotationError(f"{what} must be text, got {type(name).__name__} {name!r}")
     return name.strip()
 
 
-def check_color(color, what: str = "colour") -> str:
+def check_color(color: object, what: str = "colour") -> str:
     """A valid ``#rrggbb`` colour, lower-cased."""
     if not isinstance(color, str) or not _COLOR.fullmatch(color.strip()):
         raise AnnotationError(f"{what} {color!r} is not a colour of the form '#rrggbb' (e.g. '#1f77b4')")
@@ -193,7 +197,7 @@ def check_color(color, what: str = "colour") -> str:
 # --- snapshots -----------------------------------------------------------------
 
 
-def normalize_snapshot(snapshot) -> dict:
+def normalize_snapshot(snapshot: Mapping[str, Any]) -> dict:
     """Validate the annotations of a session and return them in normal form.
 
     The one validator of classes, assignments and exclusions: used by

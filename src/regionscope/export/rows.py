@@ -10,6 +10,7 @@ and the session files use too.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,9 @@ import pandas as pd
 from regionscope.annotations.validation import label_value
 from regionscope.errors import RegionscopeError
 from regionscope.query import parse_filter
+
+if TYPE_CHECKING:
+    from regionscope.query import FilterExpression
 
 __all__ = ["CLASS_COLUMN", "select_rows", "with_class_column"]
 
@@ -102,7 +106,15 @@ def _label_values(table: pd.DataFrame) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
-def select_rows(table, *, labels=None, expression=None, excluded=None, classes=None, class_name=None):
+def select_rows(
+    table: pd.DataFrame,
+    *,
+    labels: Iterable[int] | None = None,
+    expression: str | FilterExpression | None = None,
+    excluded: Iterable[int] | None = None,
+    classes: Mapping[int | str, str | None] | None = None,
+    class_name: str | None = None,
+) -> pd.DataFrame:
     """Return the rows of a region table that a user means.
 
     The conditions that are given are combined with *and*; rows are matched by
@@ -178,7 +190,7 @@ def select_rows(table, *, labels=None, expression=None, excluded=None, classes=N
     return table.loc[mask]
 
 
-def with_class_column(table, classes):
+def with_class_column(table: pd.DataFrame, classes: Mapping[int | str, str | None]) -> pd.DataFrame:
     """Return a copy of a region table with a ``class`` column right after ``label``.
 
     Parameters

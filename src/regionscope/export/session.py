@@ -17,6 +17,7 @@ import math
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,14 +38,14 @@ class _Invalid(Exception):
 
 def session_dict(
     *,
-    dataset_id,
-    dataset_name="",
-    filters=None,
-    excluded=(),
-    classes=(),
-    assignments=None,
-    view=None,
-):
+    dataset_id: str,
+    dataset_name: str = "",
+    filters: Mapping[str, Any] | None = None,
+    excluded: Iterable[int] = (),
+    classes: Iterable[Mapping[str, str]] = (),
+    assignments: Mapping[int | str, str] | None = None,
+    view: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Describe the user's work on a dataset as a JSON-ready dict.
 
     Parameters
@@ -121,7 +122,7 @@ def _as_list(value):
     return list(value)
 
 
-def write_session(path, session) -> None:
+def write_session(path: str | os.PathLike, session: Mapping[str, Any]) -> None:
     """Write a session to a JSON file (UTF-8, indented).
 
     Parameters
@@ -149,7 +150,7 @@ def write_session(path, session) -> None:
         raise RegionscopeError(f"{os.fspath(path)}: cannot write the session ({exc.strerror or exc})") from exc
 
 
-def read_session(path) -> dict:
+def read_session(path: str | os.PathLike) -> dict[str, Any]:
     """Read and validate a session file written by :func:`write_session`.
 
     Parameters

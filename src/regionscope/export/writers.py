@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from regionscope.errors import RegionscopeError
 from regionscope.export.rows import _isin, _label_list, with_class_column
 from regionscope.io import _smallest_uint
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from regionscope.io import ImageData
 
 __all__ = [
     "LABEL_IMAGE_EXTENSIONS",
@@ -32,7 +39,7 @@ LABEL_IMAGE_EXTENSIONS = (".tif", ".tiff")
 # --------------------------------------------------------------------------
 
 
-def table_format(path) -> str:
+def table_format(path: str | os.PathLike) -> str:
     """The table format written for a path, from its extension.
 
     Parameters
@@ -57,7 +64,7 @@ def table_format(path) -> str:
     return TABLE_FORMATS[suffix]
 
 
-def write_table(table, path) -> None:
+def write_table(table: pd.DataFrame, path: str | os.PathLike) -> None:
     """Write a table as CSV, TSV or Parquet, chosen by the extension of ``path``.
 
     The index is not written. CSV and TSV are UTF-8 text with a header row;
@@ -95,7 +102,7 @@ def write_table(table, path) -> None:
         raise RegionscopeError(f"{path}: cannot write the table as {fmt} ({reason})") from exc
 
 
-def export_table(table, path, *, classes=None) -> None:
+def export_table(table: pd.DataFrame, path: str | os.PathLike, *, classes: Mapping[int | str, str | None] | None = None) -> None:
     """Write a region table to CSV, TSV or Parquet, chosen by the extension.
 
     Parameters
@@ -128,7 +135,7 @@ def export_table(table, path, *, classes=None) -> None:
 # --------------------------------------------------------------------------
 
 
-def export_labels(labels, path, keep) -> None:
+def export_labels(labels: np.ndarray | ImageData, path: str | os.PathLike, keep: Iterable[int]) -> None:
     """Write a TIFF label image holding only some regions, with their original values.
 
     Parameters

@@ -145,7 +145,7 @@ def _check_dtype(data: np.ndarray, path: str) -> None:
     raise InputFileError(path, problem)
 
 
-def check_axes_argument(axes, path: str) -> str:
+def check_axes_argument(axes: object, path: str) -> str:
     text = str(axes).strip().upper() if isinstance(axes, str) else None
     if not text or any(a not in "ZYXC" for a in text) or len(set(text)) != len(text) or "Y" not in text or "X" not in text:
         raise InputFileError(

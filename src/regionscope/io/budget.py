@@ -7,15 +7,20 @@ cannot fill the memory. The budget itself is :mod:`regionscope.limits`'s.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from regionscope.errors import InputFileError
 from regionscope.limits import MAX_IMAGE_BYTES_ENV, format_byte_size, image_byte_budget
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
 __all__ = ["byte_budget", "check_budget"]
 
 
-def byte_budget(max_bytes, path: str) -> int:
+def byte_budget(max_bytes: int | str | None, path: str) -> int:
     """The budget in bytes for ``max_bytes`` (see :func:`~regionscope.limits.image_byte_budget`).
 
     An unusable value is an error naming ``path``.
@@ -26,7 +31,7 @@ def byte_budget(max_bytes, path: str) -> int:
         raise InputFileError(path, f"not read: the memory limit is not valid ({exc})") from None
 
 
-def check_budget(path: str, shape, itemsize: int, budget: int, what: str = "") -> None:
+def check_budget(path: str, shape: Sequence[int], itemsize: int, budget: int, what: str = "") -> None:
     """Refuse a file whose decoded array (``shape`` of ``itemsize``-byte values) exceeds ``budget``."""
     n_bytes = int(np.prod([int(n) for n in shape], dtype=object)) * int(itemsize)
     if n_bytes <= budget:

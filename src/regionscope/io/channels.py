@@ -9,8 +9,12 @@ column names.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
 
 __all__ = ["default_channel_names", "channel_names", "palette_rgb_to_gray", "RGB_NAMES", "RGBA_NAMES", "LA_NAMES"]
 
@@ -19,7 +23,7 @@ RGBA_NAMES = ("red", "green", "blue", "alpha")
 LA_NAMES = ("gray", "alpha")
 
 
-def default_channel_names(n_channels: int, dtype=None) -> tuple[str, ...]:
+def default_channel_names(n_channels: int, dtype: DTypeLike | None = None) -> tuple[str, ...]:
     """Names for channels that have none: the single rule of regionscope.
 
     Used for files that do not name their channels, for arrays given to
@@ -87,7 +91,7 @@ def palette_rgb_to_gray(rgb: np.ndarray) -> tuple[np.ndarray, tuple[str, ...] | 
     return rgb, RGB_NAMES
 
 
-def channel_names(stored: Sequence[str] | None, n_channels: int, dtype) -> tuple[str, ...]:
+def channel_names(stored: Sequence[str] | None, n_channels: int, dtype: DTypeLike | None) -> tuple[str, ...]:
     """The names of ``n_channels`` channels of an image read from a file.
 
     The names the file stores when they fit (one per channel, or repeated

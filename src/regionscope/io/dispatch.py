@@ -51,7 +51,7 @@ _FORMATS = (
 _SUPPORTED_TEXT = ", ".join(SUPPORTED_EXTENSIONS)
 
 
-def check_path(path) -> tuple[str, str]:
+def check_path(path: str | os.PathLike | None) -> tuple[str, str]:
     """Return ``(path as str, format name)`` or raise for unusable paths."""
     if path is None:
         raise InputFileError(None, "no file given: give the path of an image file")

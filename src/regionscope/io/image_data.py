@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from regionscope.errors import InputFileError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["ImageData"]
 
@@ -39,7 +43,7 @@ class ImageData:
     spacing: tuple[float, ...] | None = None
     source: str | None = field(default=None)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         data = np.asarray(self.data)
         object.__setattr__(self, "data", data)
         if self.channel_names is not None:
@@ -82,7 +86,7 @@ class ImageData:
         """int : Number of channels; 1 for an image without channel axis."""
         return int(self.data.shape[-1]) if self.has_channels else 1
 
-    def with_pixel_size(self, pixel_size) -> ImageData:
+    def with_pixel_size(self, pixel_size: float | Sequence[float]) -> ImageData:
         """The same image with another pixel size (e.g. from ``--pixel-size``).
 
         Parameters

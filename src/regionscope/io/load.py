@@ -18,7 +18,7 @@ from .messages import format_shape
 __all__ = ["load_image", "read_image", "load_labels", "read_labels", "load_labels_for", "check_same_shape"]
 
 
-def load_image(path: str | os.PathLike, *, axes: str | None = None, max_bytes=None) -> ImageData:
+def load_image(path: str | os.PathLike, *, axes: str | None = None, max_bytes: int | str | None = None) -> ImageData:
     """Read an image file into an :class:`ImageData`.
 
     Parameters
@@ -53,7 +53,7 @@ def load_image(path: str | os.PathLike, *, axes: str | None = None, max_bytes=No
     return normalize(raw, path_str, axes)
 
 
-def read_image(path: str | os.PathLike, *, axes: str | None = None, max_bytes=None) -> np.ndarray:
+def read_image(path: str | os.PathLike, *, axes: str | None = None, max_bytes: int | str | None = None) -> np.ndarray:
     """Read an image file and return its pixel array.
 
     Same as ``load_image(path, axes=axes, max_bytes=max_bytes).data``.
@@ -75,7 +75,7 @@ def read_image(path: str | os.PathLike, *, axes: str | None = None, max_bytes=No
     return load_image(path, axes=axes, max_bytes=max_bytes).data
 
 
-def load_labels(path: str | os.PathLike, *, axes: str | None = None, max_bytes=None) -> ImageData:
+def load_labels(path: str | os.PathLike, *, axes: str | None = None, max_bytes: int | str | None = None) -> ImageData:
     """Read a label image (segmentation mask) into an :class:`ImageData`.
 
     Parameters
@@ -120,7 +120,7 @@ def load_labels(path: str | os.PathLike, *, axes: str | None = None, max_bytes=N
     return ImageData(data, channel_names=None, spacing=image.spacing, source=path_str)
 
 
-def read_labels(path: str | os.PathLike, *, axes: str | None = None, max_bytes=None) -> np.ndarray:
+def read_labels(path: str | os.PathLike, *, axes: str | None = None, max_bytes: int | str | None = None) -> np.ndarray:
     """Read a label image and return its integer array.
 
     Same as ``load_labels(path, axes=axes, max_bytes=max_bytes).data``.
@@ -142,7 +142,9 @@ def read_labels(path: str | os.PathLike, *, axes: str | None = None, max_bytes=N
     return load_labels(path, axes=axes, max_bytes=max_bytes).data
 
 
-def load_labels_for(image: ImageData, path, *, axes=None, max_bytes=None) -> ImageData:
+def load_labels_for(
+    image: ImageData, path: str | os.PathLike, *, axes: str | None = None, max_bytes: int | str | None = None
+) -> ImageData:
     """Read the label image of ``image`` and check that it fits pixel for pixel.
 
     Parameters

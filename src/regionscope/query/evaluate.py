@@ -40,7 +40,7 @@ __all__ = ["evaluate_tree"]
 _LISTED_COLUMNS = 12
 
 
-def evaluate_tree(tree, table: pd.DataFrame, source: str) -> np.ndarray:
+def evaluate_tree(tree: object, table: pd.DataFrame, source: str) -> np.ndarray:
     """Which rows of ``table`` a syntax tree keeps, as a boolean array of length ``len(table)``.
 
     ``source`` is the filter text, for the positions of messages.

@@ -48,7 +48,7 @@ class FilterExpression:
     tree: object = field(repr=False)
     columns: frozenset[str] = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "columns", referenced_columns(self.tree))
 
     def __str__(self) -> str:
@@ -141,7 +141,7 @@ def _as_expression(expr) -> FilterExpression:
     return parse_filter(expr)
 
 
-def filter_mask(table: pd.DataFrame, expr) -> np.ndarray:
+def filter_mask(table: pd.DataFrame, expr: str | FilterExpression | None) -> np.ndarray:
     """Return which rows of ``table`` match a filter.
 
     Parameters
@@ -171,7 +171,7 @@ def filter_mask(table: pd.DataFrame, expr) -> np.ndarray:
     return _as_expression(expr).evaluate(table)
 
 
-def filter_table(table: pd.DataFrame, expr) -> pd.DataFrame:
+def filter_table(table: pd.DataFrame, expr: str | FilterExpression | None) -> pd.DataFrame:
     """Return the rows of ``table`` that match a filter.
 
     Parameters

@@ -30,7 +30,7 @@ from .tokens import COLUMN, END, LITERAL_KINDS, OPERAND_KINDS, STRING, SYMBOL, W
 __all__ = ["parse_tokens"]
 
 
-def parse_tokens(tokens: list[Token], source: str):
+def parse_tokens(tokens: list[Token], source: str) -> object:
     """The syntax tree of a token list from :func:`~regionscope.query.tokens.tokenize`.
 
     ``source`` is the filter text, for the positions of messages.

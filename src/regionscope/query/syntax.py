@@ -145,7 +145,7 @@ def _children(node) -> tuple:
     return ()
 
 
-def referenced_columns(tree) -> frozenset[str]:
+def referenced_columns(tree: object) -> frozenset[str]:
     """Names of the columns a tree refers to (walked in a loop, not recursively)."""
     names = set()
     pending = [tree]
