@@ -185,9 +185,11 @@ def javascript_ids():
         "  const names = {\n"
         f"{entries}\n"
         "  };\n"
-        "  // The ids of the explorer with this prefix (regionscope.app.ids.scoped_id).\n"
-        "  const scoped = (prefix) => Object.freeze(Object.fromEntries(\n"
+        "  // The ids of the explorer with this prefix (regionscope.app.ids.scoped_id), made once per prefix.\n"
+        "  const made = new Map();\n"
+        "  const scopedOnce = (prefix) => Object.freeze(Object.fromEntries(\n"
         '    Object.entries(names).map(([key, value]) => [key, prefix ? prefix + "-" + value : value])));\n'
+        "  const scoped = (prefix) => made.get(prefix) || made.set(prefix, scopedOnce(prefix)).get(prefix);\n"
         '  const ids = Object.freeze(Object.assign({scoped}, scoped("")));\n'
         '  if (typeof module === "object" && module.exports) module.exports = ids;\n'
         "  else root.regionscopeIds = ids;\n"

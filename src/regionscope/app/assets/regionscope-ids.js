@@ -84,9 +84,11 @@
     ROOT: "rs-root",
     EXPLORER: "rs-explorer",
   };
-  // The ids of the explorer with this prefix (regionscope.app.ids.scoped_id).
-  const scoped = (prefix) => Object.freeze(Object.fromEntries(
+  // The ids of the explorer with this prefix (regionscope.app.ids.scoped_id), made once per prefix.
+  const made = new Map();
+  const scopedOnce = (prefix) => Object.freeze(Object.fromEntries(
     Object.entries(names).map(([key, value]) => [key, prefix ? prefix + "-" + value : value])));
+  const scoped = (prefix) => made.get(prefix) || made.set(prefix, scopedOnce(prefix)).get(prefix);
   const ids = Object.freeze(Object.assign({scoped}, scoped("")));
   if (typeof module === "object" && module.exports) module.exports = ids;
   else root.regionscopeIds = ids;
