@@ -7,6 +7,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from regionscope.app.view_data import MAX_REGIONS, label_index, view_data
+from regionscope.contours import region_contours
 from regionscope.dataset import prepare_dataset
 from regionscope.io import ImageData
 
@@ -103,3 +104,51 @@ def test_view_of_no_regions():
     view = view_data(prepare_dataset(ImageData(np.zeros((4, 4))), np.zeros((4, 4), dtype=np.int32)))
     assert len(view.contours) == 0
     assert_array_equal(view.index, np.zeros((4, 4)))
+
+
+# --- outlines traced on demand ------------------------------------------------
+
+
+def _same_rings(lazy, eager):
+    assert len(lazy) == len(eager)
+    for a, b in zip(lazy, eager, strict=True):
+        assert_array_equal(a, b)
+
+
+def _edge_cases_2d():
+    labels = np.zeros((9, 10), dtype=np.int64)
+    labels[0:3, 0:4] = 5  # touches two image borders
+    labels[4:9, 3:8] = 9  # with a hole:
+    labels[6, 5] = 0
+    labels[1, 8] = 2  # one pixel
+    labels[2:4, 6:8] = 2  # and a second piece of the same region (two outer rings)
+    return labels
+
+
+@pytest.mark.parametrize("with_boxes", [True, False], ids=["table boxes", "no bbox columns"])
+def test_outlines_on_demand_equal_every_ring_of_region_contours_2d(with_boxes):
+    labels = _edge_cases_2d()
+    properties = None if with_boxes else ["label", "area"]
+    dataset = prepare_dataset(ImageData(labels.astype(float)), labels, properties=properties)
+    view = view_data(dataset)
+    assert (view.boxes is not None) is with_boxes
+    eager = region_contours(labels)
+    for label in (2, 5, 9):
+        _same_rings(view.rings(label), eager.rings(label))
+    assert len(view.rings(9)) == 2 and len(view.rings(2)) == 2
+    assert view.rings(4) == [] and view.planes_of(4).tolist() == []
+
+
+def test_outlines_on_demand_equal_region_contours_3d_per_plane_and_huge_labels():
+    labels = np.zeros((3, 6, 7), dtype=np.uint64)
+    labels[0, 1:3, 1:3] = 2**64 - 1
+    labels[2, 0:4, 2:6] = 2**64 - 1  # the same region on another plane, larger there
+    labels[1, 3:6, 0:2] = 7
+    dataset = prepare_dataset(ImageData(labels.astype(float)), labels)
+    view = view_data(dataset)
+    eager = region_contours(labels)
+    for label in (2**64 - 1, 7):
+        for plane in (0, 1, 2, None):
+            _same_rings(view.rings(label, plane), eager.rings(label, plane))
+    assert view.planes_of(2**64 - 1).tolist() == [0, 2]
+    assert view.planes_of(7).tolist() == [1]

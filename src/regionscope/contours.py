@@ -132,8 +132,11 @@ def _labels_text(labels, limit=8):
 SPARSE_LABEL_LIMIT = relabel.SPARSE_LABEL_LIMIT
 
 
-def _crop_rings(mask):
-    """Rings of a boolean crop, in crop coordinates (no padding offset)."""
+def crop_rings(mask: np.ndarray) -> list[np.ndarray]:
+    """Rings of a boolean crop, ``(n_points, 2)`` ``(row, col)`` in crop coordinates.
+
+    The crop is padded by one pixel so that a region touching its edge is closed.
+    """
     padded = np.pad(mask, 1).astype(np.float32)
     return [ring - 1.0 for ring in find_contours(padded, 0.5)]
 
@@ -150,7 +153,7 @@ def _planar_contours(labels):
         crop = labels[box] == index + 1
         label = index + 1 if values is None else int(values[index + 1])
         offset = np.array([box[0].start, box[1].start], dtype=np.float64)
-        for ring in _crop_rings(crop):
+        for ring in crop_rings(crop):
             yield label, ring + offset
 
 

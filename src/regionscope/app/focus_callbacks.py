@@ -72,7 +72,7 @@ def register(explorer):
         if row is None:
             return highlight
         plane_index = int(plane or 0) if dataset.labels.ndim == 3 else None
-        highlight["shapes"] = highlight_shapes(explorer.view_of(dataset).contours.rings(label, plane_index))
+        highlight["shapes"] = highlight_shapes(explorer.view_of(dataset).rings(label, plane_index))
         if ctx.triggered_id == ids.FOCUS and focus.get("source") == "table" and zoom:
             highlight["zoom"] = focus_zoom(dataset, row, focus)
         return highlight
