@@ -313,3 +313,49 @@ def test_measure_store_bad_input_is_one_line(slide, capsys, quiet):
         f"regionscope: error: {folder / 'a_file'}: cannot create the store's folders there (Not a directory); "
         "give a folder that can be created and written\n"
     )
+
+
+# --- view from the store -------------------------------------------------------------------
+
+
+def test_a_store_entry_opens_as_a_dataset_without_measuring_again(slide, client, monkeypatch):
+    pytest.importorskip("dash")
+    from regionscope.app.registry import DatasetRegistry
+    from regionscope.app.server import open_from_store
+
+    folder, image, labels = slide
+    entry = prepare(folder / "store", folder / "image.tif", folder / "labels.tif", client=client, chunks=64)
+    dataset = DatasetRegistry().open_prepared(entry, name="image.tif")
+    assert dataset.name == "image.tif" and dataset.labels_given
+    np.testing.assert_array_equal(dataset.image.data, image)
+    np.testing.assert_array_equal(dataset.labels, labels)
+    pd.testing.assert_frame_equal(dataset.table, measure(image, labels), check_exact=False, rtol=1e-9)
+    assert not dataset.labels.flags.writeable and not dataset.image.data.flags.writeable
+
+    # `regionscope view --store` the second time: the entry is reused, nothing is measured or hashed again.
+    def never(*args, **kwargs):
+        raise AssertionError("measured again")
+
+    monkeypatch.setattr("regionscope.chunked.measure_chunked", never)
+    again = open_from_store(DatasetRegistry(), folder / "store", folder / "image.tif", folder / "labels.tif")
+    assert again.id == dataset.id
+    pd.testing.assert_frame_equal(again.table, dataset.table)
+
+
+def test_view_store_usage_errors(tmp_path, capsys):
+    pytest.importorskip("dash")
+    from regionscope.cli import main
+
+    def run(argv, capsys):
+        try:
+            code = main([str(arg) for arg in argv])
+        except SystemExit as exc:
+            code = exc.code
+        return code, *capsys.readouterr()
+
+    image = tmp_path / "image.tif"
+    tifffile.imwrite(image, np.zeros((8, 8), np.uint8))
+    code, _, err = run(["view", image, "--store", tmp_path / "store"], capsys)
+    assert code == 2 and "--store needs the label image (--labels MASK)" in err
+    code, _, err = run(["view", image, "--labels", image, "--store", tmp_path / "store", "--pixel-size", "0.5"], capsys)
+    assert code == 2 and "--pixel-size cannot be combined with --store" in err

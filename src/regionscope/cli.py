@@ -54,6 +54,7 @@ examples:
   regionscope view cells.tif --threshold li --min-size 30 --port 8051
   regionscope view ihc.png --channel blue --split-touching
   regionscope view cells.tif --labels mask.tif --session cells-session.json
+  regionscope view slide.ome.tif --labels mask.ome.tif --store prepared/   # measured once, reopened at once
   regionscope view cells.tif --host 0.0.0.0                 # for the lab: a token in the printed URL
   regionscope view cells.tif --host 0.0.0.0 --auth users.txt # users and passwords (regionscope hash-password)
 
@@ -155,6 +156,12 @@ def build_parser():
     )
     view.add_argument(
         "--no-auth", action="store_true", help="serve a non-loopback --host without any login (everyone shares everything)"
+    )
+    view.add_argument(
+        "--store",
+        metavar="DIR",
+        help="prepare the image and labels into the store DIR the first time (as `measure --store` does) and open "
+        "them from it while they are unchanged: nothing is measured again; needs --labels",
     )
     view.set_defaults(run=run_view)
 
@@ -519,6 +526,10 @@ def run_view(args):
     with app_extra_required("regionscope view"):
         from regionscope.app.server import serve_files
 
+    if args.store is not None and args.labels is None:
+        raise UsageError("--store needs the label image (--labels MASK); segmenting into a store is not available yet")
+    if args.store is not None and args.pixel_size is not None:
+        raise UsageError("--pixel-size cannot be combined with --store: the store takes the pixel size from the files")
     segmentation = segmentation_options(args)
     warn_unused_segmentation(args, segmentation)
     check_port_free(args.host, args.port)
@@ -537,6 +548,7 @@ def run_view(args):
                 pixel_size=args.pixel_size,
                 auth_file=args.auth,
                 no_auth=args.no_auth,
+                store=args.store,
             )
     except SegmentationError as exc:
         # Name the image, as `measure` does (the coins sample has no file).

@@ -9,7 +9,9 @@ the dataset (``regionscope.app.view_data``).
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from numpy.typing import ArrayLike
+
+    from regionscope.store import PreparedImage
 
 
 def content_hash(*parts: object) -> str:
@@ -195,4 +199,52 @@ def _settings_for(image, segmentation):
     """Every :func:`segment` setting for ``image`` (a channel name made its index)."""
     return segmentation_settings(
         segmentation, channel_names=image.channel_names, luminance=uses_luminance(image.data, image.has_channels)
+    )
+
+
+def dataset_from_store(entry: PreparedImage, *, name: str | None = None, budget: int | None = None) -> Dataset:
+    """The dataset of a store entry: its image and labels read at full resolution, its table from Parquet.
+
+    Nothing is measured again, and no pixel is hashed: the id comes from the
+    entry's manifest (the identities of its inputs and the properties), which
+    :func:`regionscope.store.prepare` keeps up to date.
+
+    Parameters
+    ----------
+    entry : PreparedImage
+        From :func:`regionscope.store.prepare`.
+    name : str or None
+        What the user calls it (default: the image's file name).
+    budget : int or None
+        Largest bytes read for the image and for the labels, each
+        (default: :data:`regionscope.sources.DEFAULT_BUDGET`); a larger entry is
+        refused with a message (the windowed viewer is for those).
+
+    Returns
+    -------
+    Dataset
+    """
+    from regionscope.sources import DEFAULT_BUDGET, open_source
+
+    budget = DEFAULT_BUDGET if budget is None else budget
+    image_source, label_source = open_source(entry.image_zarr), open_source(entry.labels_zarr)
+    with image_source, label_source:
+        image = ImageData(
+            data=_read_only(image_source.to_numpy(0, budget=budget)),
+            channel_names=image_source.channel_names,
+            spacing=image_source.spacing,
+            source=name,
+        )
+        labels = _read_only(label_source.to_numpy(0, budget=budget))
+    manifest = entry.manifest
+    table = entry.read_table().sort_values("label", kind="stable").reset_index(drop=True)
+    identity = {key: manifest.get(key) for key in ("image", "labels", "properties", "version")}
+    location = str(manifest.get("image", {}).get("location", entry.folder))
+    return Dataset(
+        id=content_hash("store", json.dumps(identity, sort_keys=True, default=str)),
+        name=name or Path(location.rstrip("/")).name,
+        image=image,
+        labels=labels,
+        table=table,
+        labels_given=True,
     )

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
     from regionscope.sources import ImageSource
 
-__all__ = ["PreparedImage", "StoreError", "downsample_labels", "prepare", "store_key"]
+__all__ = ["PreparedImage", "StoreError", "downsample_labels", "open_entry", "prepare", "store_key"]
 
 #: Stop adding levels when the coarsest is at most this many pixels along Y and X.
 SMALLEST_LEVEL = 512
@@ -88,6 +88,18 @@ class PreparedImage:
         import pandas as pd
 
         return pd.read_parquet(self.table)
+
+
+def open_entry(folder: str | os.PathLike) -> PreparedImage:
+    """An entry written by :func:`prepare`, found again from its folder (``STORE/images/<key>``)."""
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"{folder}: not a complete store entry ({exc}); prepare it again") from None
+    if not manifest.get("complete"):
+        raise StoreError(f"{folder}: the store entry was not finished; prepare it again")
+    return PreparedImage(folder, folder / "image.zarr", folder / "regions.parquet", manifest, reused=True)
 
 
 def store_key(image_location: str | os.PathLike, labels_location: str | os.PathLike) -> str:

@@ -28,6 +28,7 @@ default) are public.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections import OrderedDict
@@ -103,6 +104,8 @@ class Recipe:
         Uploaded files that belong to this dataset (deleted when it is forgotten).
     pixel_size : float, tuple of float or None
         Micrometres per pixel given by the user, overriding the file's.
+    store_entry : Path or None
+        A prepared store entry (:func:`regionscope.store.prepare`) to read instead of files.
     """
 
     name: str
@@ -113,6 +116,7 @@ class Recipe:
     build: object = None
     files: tuple = ()
     pixel_size: object = None
+    store_entry: Path | None = None
 
 
 class DatasetRegistry:
@@ -299,6 +303,24 @@ class DatasetRegistry:
         )
         return self._open(key, recipe, owner)
 
+    def open_prepared(self, entry, *, name=None, owner=PUBLIC):
+        """The dataset of a prepared store entry (:func:`regionscope.store.prepare`): nothing measured again.
+
+        Parameters
+        ----------
+        entry : PreparedImage
+        name : str or None
+        owner : str or None
+
+        Returns
+        -------
+        Dataset
+        """
+        recipe = Recipe(name=name, store_entry=Path(entry.folder))
+        # The manifest changes whenever the entry is rebuilt: the cheap key of this input.
+        key = ("store", str(Path(entry.folder).resolve()), json.dumps(entry.manifest, sort_keys=True, default=str))
+        return self._open(key, recipe, owner)
+
     def open_derived(self, base_id, *, labels_path=None, segmentation=None, name=None, owner=PUBLIC, uploaded=()):
         """The image of dataset ``base_id`` with a label file, or segmented with other options.
 
@@ -370,6 +392,11 @@ class DatasetRegistry:
 
         if recipe.build is not None:
             return recipe.build()
+        if recipe.store_entry is not None:
+            from regionscope.dataset import dataset_from_store
+            from regionscope.store import open_entry
+
+            return dataset_from_store(open_entry(recipe.store_entry), name=recipe.name)
         if recipe.base is not None:
             image = self.get(recipe.base).image
         else:

@@ -211,6 +211,24 @@ def open_default(registry, image=None, labels=None, *, segmentation=None, channe
     return registry.open(image_data, label_array, name=name or "array", segmentation=segmentation)
 
 
+def open_from_store(registry, store, image_path, labels_path):
+    """Prepare (or reuse) the store entry of an image and its labels, and open its dataset.
+
+    The command line's progress bar names the stages; a reused entry says so on stderr.
+    """
+    from regionscope.progress import stages
+    from regionscope.store import StoreError, prepare
+
+    if image_path is None or labels_path is None:
+        raise StoreError("--store needs an image and its labels (--labels MASK); segmenting into a store is not available yet")
+    with stages("checking the store", 6):
+        entry = prepare(store, image_path, labels_path)
+    if entry.reused:
+        print(f"regionscope: {entry.folder} reused: the image and labels are unchanged", file=sys.stderr, flush=True)
+    with stages("reading the store", 2):
+        return registry.open_prepared(entry, name=Path(str(image_path)).name)
+
+
 def serve_files(
     image_path=None,
     labels_path=None,
@@ -225,8 +243,14 @@ def serve_files(
     pixel_size=None,
     auth_file=None,
     no_auth=False,
+    store=None,
 ):
     """Open files (or the coins sample) and serve the explorer until interrupted.
+
+    With ``store`` (a folder), the image and labels are prepared into that store
+    (:func:`regionscope.store.prepare`: pyramids and the region table, measured
+    on Dask) the first time, and read back from it while they are unchanged:
+    opening a large image again measures nothing.
 
     Served by waitress (a production WSGI server); Werkzeug's development
     server only with ``debug`` (on loopback). On a non-loopback ``host`` a
@@ -244,8 +268,11 @@ def serve_files(
     access = access_for(host, auth_file=auth_file, no_auth=no_auth, debug=debug)
     session = read_session(session_path) if session_path else None
     registry = DatasetRegistry()
-    with stages("reading", 3 if labels_path is not None else 4):
-        dataset = open_default(registry, image_path, labels_path, segmentation=segmentation, pixel_size=pixel_size)
+    if store is not None:
+        dataset = open_from_store(registry, store, image_path, labels_path)
+    else:
+        with stages("reading", 3 if labels_path is not None else 4):
+            dataset = open_default(registry, image_path, labels_path, segmentation=segmentation, pixel_size=pixel_size)
     if labels_path is not None and (message := labels_warning(labels_path, dataset.labels)):
         print(f"regionscope: warning: {message}", file=sys.stderr, flush=True)
     if session and session["dataset_id"] != dataset.id:

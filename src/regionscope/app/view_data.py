@@ -160,7 +160,7 @@ def view_data(dataset) -> ViewData:
     -------
     ViewData
     """
-    stage("indexing regions")
+    stage("outlining regions")  # the raster the page draws every outline from
     table = dataset.table
     values = table["label"].to_numpy()
     index = label_index(dataset.labels, values)
