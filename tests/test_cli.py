@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import tifffile
 from PIL import Image
 
 from regionscope import InputFileError, __version__, measure, segment
@@ -766,3 +767,12 @@ def test_view_with_an_unknown_channel_names_the_image(capsys, tmp_path, rgb_png,
     code, out, err = run(argv, capsys)
     assert code == 1 and "Open http" not in out
     assert err.startswith("regionscope: error: " + message.format(tmp=tmp_path)) and len(err.splitlines()) == 1
+
+
+def test_view_store_usage_errors(tmp_path, capsys):
+    image = tmp_path / "image.tif"
+    tifffile.imwrite(image, np.zeros((8, 8), np.uint8))
+    code, _, err = run(["view", image, "--store", tmp_path / "store"], capsys)
+    assert code == 2 and "--store needs the label image (--labels MASK)" in err
+    code, _, err = run(["view", image, "--labels", image, "--store", tmp_path / "store", "--pixel-size", "0.5"], capsys)
+    assert code == 2 and "--pixel-size cannot be combined with --store" in err

@@ -548,3 +548,11 @@ def test_classic_reference_cli_subprocess(coins_png, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     _check_classic_csv(tmp_path / "out.csv")
+
+
+def test_workers_choose_the_threads_and_not_the_values():
+    # measure() controls fast_measure's thread pool (1 inside a Dask task); the table is the same.
+    rng = np.random.default_rng(5)
+    labels = np.kron(rng.integers(0, 40, (30, 30)), np.ones((3, 3), dtype=np.int64))
+    image = rng.random(labels.shape)
+    pd.testing.assert_frame_equal(measure(image, labels, workers=1), measure(image, labels, workers=2))

@@ -340,22 +340,3 @@ def test_a_store_entry_opens_as_a_dataset_without_measuring_again(slide, client,
     again = open_from_store(DatasetRegistry(), folder / "store", folder / "image.tif", folder / "labels.tif")
     assert again.id == dataset.id
     pd.testing.assert_frame_equal(again.table, dataset.table)
-
-
-def test_view_store_usage_errors(tmp_path, capsys):
-    pytest.importorskip("dash")
-    from regionscope.cli import main
-
-    def run(argv, capsys):
-        try:
-            code = main([str(arg) for arg in argv])
-        except SystemExit as exc:
-            code = exc.code
-        return code, *capsys.readouterr()
-
-    image = tmp_path / "image.tif"
-    tifffile.imwrite(image, np.zeros((8, 8), np.uint8))
-    code, _, err = run(["view", image, "--store", tmp_path / "store"], capsys)
-    assert code == 2 and "--store needs the label image (--labels MASK)" in err
-    code, _, err = run(["view", image, "--labels", image, "--store", tmp_path / "store", "--pixel-size", "0.5"], capsys)
-    assert code == 2 and "--pixel-size cannot be combined with --store" in err

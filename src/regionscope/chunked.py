@@ -701,6 +701,7 @@ def _whole_values(labels, image, label_values, complete, names, channel_names, m
             ["label"] + list(names),
             channel_names=channel_names,
             multichannel=multichannel if image is not None else None,
+            workers=1,  # inside a Dask task: the cluster's workers are the parallelism
         )
     rows = np.searchsorted(table["label"].to_numpy(), label_values)
     out = {}
@@ -958,6 +959,7 @@ def measure_crop_arrays(
             ["label"] + list(names),
             channel_names=channel_names,
             multichannel=multichannel if image_canvas is not None else None,
+            workers=1,
         )
     if len(table) != len(label_values):
         raise MeasurementError(f"internal error: {len(table)} of {len(label_values)} region crops measured")  # pragma: no cover

@@ -317,6 +317,7 @@ def measure(
     spacing: float | Sequence[float] | None = None,
     channel_names: Sequence[str] | None = None,
     multichannel: bool | None = None,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """Measure every region of a label image.
 
@@ -344,6 +345,9 @@ def measure(
         Whether the image's last axis is channels. ``None``: when ``labels`` are
         given, the image has channels if it has one more axis than the labels;
         otherwise guessed by :func:`regionscope.io.has_channel_axis`.
+    workers : int or None
+        Threads of the 2D vectorised measurement (default: up to 2). Inside a
+        Dask task, 1: the cluster's workers are the parallelism there.
 
     Returns
     -------
@@ -400,7 +404,7 @@ def measure(
     if labels.ndim == 2:
         try:
             # Vectorised over the whole image: the same values, about 30x faster.
-            columns = fast_regionprops_table(labels, image, properties=requested)
+            columns = fast_regionprops_table(labels, image, properties=requested, workers=workers)
         except NotImplementedError:
             columns = None  # properties or inputs it does not cover: scikit-image below
     if columns is None:
