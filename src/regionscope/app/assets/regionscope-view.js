@@ -3,8 +3,9 @@
  *
  * Dash redraws a graph with Plotly.react and a new figure; Plotly keeps the user's zoom only for
  * changes it recorded as GUI edits, and scroll zoom is not recorded (seen: every filter put the view
- * back). So each graph's view is watched here and written into the next figure. Only Plotly's public
- * surface is used: the graph div's `on` events and its `layout`, which Plotly updates on every relayout.
+ * back). So each graph's view is watched here and written into the next figure, from Plotly's public
+ * surface: the graph div's `on` events and its `layout`, which Plotly updates on every relayout.
+ * Hover waits until the pictures are ready (imagesReady: the one private field, a picture's canvas).
  */
 (function (root, factory) {
   const api = factory();
@@ -33,7 +34,24 @@
     for (const image of gd.querySelectorAll(".imagelayer.mlayer .im image")) {
       if (!image.hasAttribute("href") && !image.hasAttribute("xlink:href")) return false;
     }
-    return true;
+    // The one private field read here, on purpose: a picture trace's canvas is what Plotly's own hover
+    // reads, and on a busy machine an <image> can keep the previous picture's href while the new trace
+    // has no canvas yet (seen in CI: every hover over a stack threw). Without the canvas, no hover.
+    const traces = gd._fullData || [];
+    return traces.every((trace) => trace.type !== "image" || !trace._hasSource || Boolean(trace._canvas && trace._canvas.el));
+  }
+
+  /* Plotly can be left with a picture trace that never gets its canvas: a figure with the same picture
+     arrived before the picture had loaded, Plotly kept the half-made trace state and did not draw the
+     picture again. Drawing the same data under new trace uids makes it load the pictures afresh. */
+  function reloadPictures(gd) {
+    if (gd.rsReloading || !globalThis.Plotly || !Array.isArray(gd.data)) return;
+    gd.rsReloading = true;
+    const stamp = Date.now();
+    const data = gd.data.map((trace, k) => (trace.type === "image" ? Object.assign({}, trace, {uid: `rs-picture-${stamp}-${k}`}) : trace));
+    Promise.resolve(globalThis.Plotly.react(gd, data, gd.layout)).finally(() => {
+      gd.rsReloading = false;
+    });
   }
 
   function watchView(graphId) {
@@ -43,7 +61,14 @@
     // Plotly runs a hover up to a few milliseconds after the mouse moved (it throttles them), so the
     // pictures are checked when it runs too, not only when the mouse moves (regionscope-keys.js):
     // returning false from plotly_beforehover skips that hover.
-    gd.on("plotly_beforehover", () => imagesReady(gd));
+    gd.on("plotly_beforehover", () => {
+      const ready = imagesReady(gd);
+      // Pictures that have loaded everywhere but in Plotly's trace state: repair, then hover again.
+      const drawn = Array.from(gd.querySelectorAll(".imagelayer.mlayer .im image")).every(
+        (image) => image.hasAttribute("href") || image.hasAttribute("xlink:href"));
+      if (!ready && drawn) reloadPictures(gd);
+      return ready;
+    });
     gd.on("plotly_relayout", (event) => {
       const kind = relayoutKind(event);
       if (kind === "reset") delete userViews[graphId];
