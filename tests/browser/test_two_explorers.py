@@ -12,7 +12,7 @@ import pytest
 from dash import html
 
 from regionscope.annotations import AnnotationStore
-from regionscope.app.explorer import Explorer
+from regionscope.app import Explorer
 from regionscope.app.registry import DatasetRegistry
 from regionscope.app.server import ASSETS, BackgroundServer, open_default
 from regionscope.app.uploads import UploadFolder

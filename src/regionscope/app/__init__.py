@@ -4,6 +4,7 @@ This package is the view; the core (``regionscope.io``, ``measurement``, ...)
 never imports it.
 """
 
+from regionscope.app.explorer import Explorer
 from regionscope.app.server import create_app, explore, serve_files
 
-__all__ = ["create_app", "explore", "serve_files"]
+__all__ = ["Explorer", "create_app", "explore", "serve_files"]
