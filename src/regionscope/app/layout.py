@@ -1,7 +1,9 @@
 """The explorer page: every component is built here, once.
 
-Callbacks (``callbacks.py``) fill the components with a dataset's content;
-the layout itself holds no data except the id of the dataset to open.
+Callbacks (the ``*_callbacks.py`` modules that an
+:class:`~regionscope.app.explorer.Explorer` registers) fill the components with a
+dataset's content; the layout itself holds no data except the id of the dataset
+to open. Every id comes from the explorer's :class:`~regionscope.app.ids.ExplorerIds`.
 """
 
 from __future__ import annotations

@@ -133,7 +133,7 @@
         return {dataset: labelMap.dataset, key, url: overlayPicture(decoded, palette, visible, mode, labelMap.halo)};
       },
 
-      /* The figure from its parts; the only writer of the figure (see callbacks.py). */
+      /* The figure from its parts; the only writer of the figure (see regionscope/app/explorer.py). */
       composeFigure: function (skeleton, picture, colors, overlay, highlight, opacity, detail, plane, channel, explorer) {
         if (!skeleton) return noUpdate();
         const ids = idsOf(explorer);
