@@ -223,16 +223,17 @@ def _measure_chunked(args, properties):
 
 
 def _check_store_options(args):
-    """Usage errors of ``--store``, before any work."""
+    """Usage errors of ``--store`` (``measure`` and ``view``), before any work."""
     if not args.labels:
         raise UsageError("--store needs the label image (--labels MASK); segmenting into a store is not available yet")
-    if args.export_labels:
+    if getattr(args, "export_labels", None):
         raise UsageError(
             "--export-labels cannot be combined with --store: the store measures on Dask, without the labels in memory"
         )
     if args.pixel_size:
         raise UsageError("--pixel-size cannot be combined with --store: the store takes the pixel size from the files")
-    _chunk_side(args)
+    if hasattr(args, "chunks"):
+        _chunk_side(args)
 
 
 def _prepare_store(args, properties):
@@ -526,10 +527,8 @@ def run_view(args):
     with app_extra_required("regionscope view"):
         from regionscope.app.server import serve_files
 
-    if args.store is not None and args.labels is None:
-        raise UsageError("--store needs the label image (--labels MASK); segmenting into a store is not available yet")
-    if args.store is not None and args.pixel_size is not None:
-        raise UsageError("--pixel-size cannot be combined with --store: the store takes the pixel size from the files")
+    if args.store is not None:
+        _check_store_options(args)
     segmentation = segmentation_options(args)
     warn_unused_segmentation(args, segmentation)
     check_port_free(args.host, args.port)
