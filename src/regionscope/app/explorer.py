@@ -11,9 +11,9 @@ Developer notes: the callback graph
 State lives in the browser: the dataset id (``rs-dataset``, sessionStorage),
 the focused region (``rs-focus``), the query's matching labels
 (``rs-query-result``) and the kept gates (``rs-gates``, localStorage, per
-dataset). Exclusions and classes live on the server, in the
+dataset). Exclusions, classes and the trained classifier live on the server, in the
 :class:`~regionscope.annotations.AnnotationStore` (SQLite), and reach the page
-as ``rs-excluded`` and ``rs-classes``. The server only looks datasets up by id
+as ``rs-excluded``, ``rs-classes`` and ``rs-model``. The server only looks datasets up by id
 in the app's :class:`~regionscope.app.registry.DatasetRegistry` (per user when
 a login is required); no callback mutates shared state. Each store's payload is
 declared in :mod:`regionscope.app.stores`. Ids below are written without the
@@ -36,6 +36,12 @@ Server callbacks (Python)::
       uploads, "Segment image", "open the default dataset" ──> rs-dataset (or a notice; the dataset stays)
     annotation_callbacks
       Exclude / Restore ──> rs-excluded;  Add class, class buttons, keys 1-9, "no class" ──> rs-classes
+    classifier_callbacks
+      rs-dataset ──> show_classifier ──> rs-model, quality picture, feature choices
+      rs-classes, rs-model ──> show_training_status ──> what training needs / what it used
+      Train, Load classifier, Remove classifier ──> rs-model, quality picture, grid rows (+ prediction
+          columns), colour-by options; rs-model ──> color_regions, run_query (queries about predictions)
+      Accept predictions ──> rs-classes;  Export classifier ──> download (the .skops bytes)
     export_callbacks
       export buttons ──> download (files made in a temporary folder that is deleted at once)
 
@@ -49,6 +55,7 @@ they serve::
         ──> composeFigure ──> the figure (its only writer)
     hoverData (+ rs-label-map, rs-overlay) ──> hover strip + grid row highlight/scroll
     clickData (+ rs-label-map, rs-overlay) ──> rs-focus, grid selectedRows/scrollTo;  cellClicked ──> rs-focus
+    Review uncertain (+ rs-model) ──> query box ({class} is nil), grid sorted by predicted_probability
     rs-query-result, rs-excluded, rs-gates ──> grid external filter ──> virtualRowData ──> overlay, count,
         feature plot, rs-scope (what an export of "shown"/"selected" means)
 
@@ -110,6 +117,7 @@ class Explorer:
     def __init__(self, app, registry, *, default_dataset_id, upload_folder, annotations, session=None, name=""):
         from regionscope.app import (
             annotation_callbacks,
+            classifier_callbacks,
             clientside_callbacks,
             data_callbacks,
             export_callbacks,
@@ -131,12 +139,16 @@ class Explorer:
         self.limits = SmallCache(size=16)
         self.full_planes = SmallCache(size=2)
         self.grids = SmallCache(size=8)  # the table's grid rows and columns, per dataset
+        # A classifier and its predictions, keyed by (dataset id, model id): the model's bytes
+        # are in the annotation store, and the same bytes always predict the same.
+        self.models = SmallCache(size=4)
         for feature in (
             view_callbacks,
             query_callbacks,
             focus_callbacks,
             data_callbacks,
             annotation_callbacks,
+            classifier_callbacks,
             export_callbacks,
             clientside_callbacks,
         ):
@@ -163,6 +175,42 @@ class Explorer:
     def view_of(self, dataset):
         """What the viewer draws a dataset with: its outlines and label-index raster (:mod:`view_data`)."""
         return self.registry.view_of(dataset)
+
+    def classifier_of(self, dataset):
+        """The dataset's trained classifier (for this request's user) and its id, or ``(None, None)``."""
+        model_id = self.annotations.model_id(dataset.id)
+        if model_id is None:
+            return None, None
+        return self._model(dataset, model_id)[0], model_id
+
+    def predictions_of(self, dataset):
+        """Every region's ``predicted_class`` and ``predicted_probability`` (a DataFrame), or None without a classifier."""
+        model_id = self.annotations.model_id(dataset.id)
+        return None if model_id is None else self._model(dataset, model_id)[1]
+
+    def _model(self, dataset, model_id):
+        from regionscope.classifier import ClassifierError, load_classifier
+
+        def load():
+            saved = self.annotations.model(dataset.id)
+            if saved is None:  # removed since its id was read
+                return None, None
+            classifier = load_classifier(saved[1], name="the saved classifier")
+            try:
+                predictions = classifier.predict(dataset.table, where="this dataset's table")
+            except ClassifierError:
+                predictions = None  # a classifier for other columns: shown as such, predicts nothing here
+            return classifier, predictions
+
+        return self.models.get((dataset.id, model_id), load)
+
+    def table_of(self, dataset, predictions=None):
+        """The dataset's table as the page shows it: with the prediction columns when a classifier exists."""
+        from regionscope.app.classifier_callbacks import with_predictions
+
+        if predictions is None:
+            predictions = self.predictions_of(dataset)
+        return with_predictions(dataset.table, predictions)
 
     def dataset_of(self, store):
         """The tab's dataset; DatasetGoneError for an id this server does not hold for this user.
