@@ -36,6 +36,7 @@ __all__ = [
     "ClassifierError",
     "Quality",
     "default_features",
+    "feature_matrix",
     "load_classifier",
     "merged_classes",
     "train_classifier",
@@ -275,7 +276,7 @@ class Classifier:
             result["predicted_class"] = pd.Series([], dtype=object)
             result["predicted_probability"] = pd.Series([], dtype=float)
             return result
-        values = _feature_matrix(table, self.features)
+        values = feature_matrix(table, self.features)
         probabilities = self.model.predict_proba(values)
         best = probabilities.argmax(axis=1)
         names = np.asarray(self.model.classes_, dtype=object)
@@ -316,12 +317,23 @@ class Classifier:
         }
 
 
-def _feature_matrix(table: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
+def feature_matrix(table: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
     """The feature columns as float64: booleans and integers as numbers, NaN where a value is missing.
 
-    Infinite values (the intensity of an image with infinite pixels) count as missing too, and
-    finite values beyond float32 are clipped to its range: scikit-learn's trees compare in float32
-    and refuse infinity, which would fail the whole table over one region.
+    What the classifier and :func:`regionscope.embedding.embed` read; the columns must exist and
+    be numeric (see :meth:`Classifier.check_features`). Infinite values (the intensity of an image
+    with infinite pixels) count as missing too, and finite values beyond float32 are clipped to its
+    range: scikit-learn's trees compare in float32 and refuse infinity, which would fail the whole
+    table over one region.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    features : sequence of str
+
+    Returns
+    -------
+    ndarray of float64, shape (len(table), len(features))
     """
     values = table.loc[:, list(features)].to_numpy(dtype=np.float64, na_value=np.nan)
     if not values.flags.writeable:  # a view of the table's own block
@@ -384,7 +396,7 @@ def train_classifier(
         raise ClassifierError(f"not enough examples to train: {need}")
     probe = Classifier(model=None, features=features, classes=(), examples=0)
     probe.check_features(table)
-    values = _feature_matrix(table.loc[examples], features)
+    values = feature_matrix(table.loc[examples], features)
     targets = given[examples].astype(str).to_numpy()
 
     def forest():
