@@ -10,7 +10,8 @@ everything as JSON to ``benchmarks/results/`` (gitignored).
 Options: ``--quick`` (small sizes, few repetitions, about 1.5 minutes),
 ``--sizes a,b`` (which of the issue's sizes), ``--reps N`` (runs per
 interaction), ``--no-old``, ``--no-memory``, ``--chunked SIDE`` (only the
-chunked measurement on Dask, see ``benchmarks/chunked.py``). See ``--help``.
+chunked measurement on Dask, see ``benchmarks/chunked.py``), ``--classify`` (only the
+classifier: train on 500 regions, predict 1,000,000, see ``benchmarks/classify.py``). See ``--help``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ def parse_args(argv=None):
         metavar="SIDE",
         help="only the chunked-measurement benchmark (benchmarks/chunked.py) at SIDE² (4096: 50k regions, 16384: 1M)",
     )
+    parser.add_argument(
+        "--classify",
+        action="store_true",
+        help="only the classifier benchmark (benchmarks/classify.py): train on 500 regions, predict 1,000,000",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(harness.RESULTS), help="folder for the JSON results")
     return parser.parse_args(argv)
@@ -56,6 +62,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.classify:
+        from benchmarks.classify import main as classify_main
+
+        return classify_main(["--seed", str(args.seed), "--out", args.out, *(["--reps", "1"] if args.quick else [])])
     if args.chunked:
         from benchmarks.chunked import main as chunked_main
 

@@ -36,6 +36,7 @@ __all__ = [
     "ClassifierError",
     "Quality",
     "default_features",
+    "feature_matrix",
     "load_classifier",
     "merged_classes",
     "train_classifier",
@@ -55,7 +56,19 @@ _REVIEWED_TYPES = ("numpy.dtype", "sklearn.tree._tree.Tree")
 #: a few thousand examples is a few MB).
 MAX_MODEL_BYTES = 512 * 2**20
 #: Columns that say where a region is or what it is called, not what it looks like.
-_POSITION_PREFIXES = ("label", "image", "bbox", "centroid", "coords", "slice", "predicted_", "class", "embedding")
+_POSITION_PREFIXES = (
+    "label",
+    "image",
+    "bbox",
+    "centroid",
+    "coords",
+    "slice",
+    "predicted_",
+    "class",
+    "embedding",
+    "pca-",
+    "umap-",
+)
 _SKLEARN_EXTRA = 'pip install "regionscope[classify]"'
 
 
@@ -68,6 +81,7 @@ def _sklearn():
         import sklearn.ensemble
         import sklearn.impute
         import sklearn.pipeline
+        import sklearn.tree
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] != "sklearn":
             raise
@@ -75,6 +89,16 @@ def _sklearn():
             f"the classifier needs scikit-learn, which is not installed; install it with: {_SKLEARN_EXTRA}"
         ) from None
     return sklearn
+
+
+def _skops_io():
+    try:
+        import skops.io
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "skops":
+            raise
+        raise ClassifierError(f"classifier files need skops, which is not installed; install it with: {_SKLEARN_EXTRA}") from None
+    return skops.io
 
 
 def default_features(table: pd.DataFrame) -> list[str]:
@@ -109,12 +133,20 @@ def _class_series(table: pd.DataFrame, classes) -> pd.Series:
     if isinstance(classes, pd.Series):
         classes = classes.to_dict()
     classes = dict(classes or {})
+    if "label" not in table.columns:
+        raise ClassifierError("the table has no 'label' column: give a region table as measured by regionscope")
     keyed_by_image = any(isinstance(key, tuple) for key in classes)
     if keyed_by_image:
         if "image" not in table.columns:
             raise ClassifierError("the classes are keyed by (image, label) but the table has no 'image' column")
         keys = zip(table["image"].tolist(), table["label"].tolist(), strict=True)
     else:
+        if classes and "image" in table.columns and table["image"].nunique() > 1:
+            # Label 7 of one image is not label 7 of another: a class keyed by label alone would go to both.
+            raise ClassifierError(
+                "the table holds regions of several images (its 'image' column) but the classes are keyed by label "
+                "alone; key them by (image, label)"
+            )
         keys = table["label"].tolist()
     return pd.Series([classes.get(key) for key in keys], index=table.index, dtype=object)
 
@@ -244,7 +276,7 @@ class Classifier:
             result["predicted_class"] = pd.Series([], dtype=object)
             result["predicted_probability"] = pd.Series([], dtype=float)
             return result
-        values = _feature_matrix(table, self.features)
+        values = feature_matrix(table, self.features)
         probabilities = self.model.predict_proba(values)
         best = probabilities.argmax(axis=1)
         names = np.asarray(self.model.classes_, dtype=object)
@@ -254,10 +286,8 @@ class Classifier:
 
     def to_bytes(self) -> bytes:
         """The classifier as a skops file's bytes (see :meth:`save`)."""
-        import skops.io
-
         buffer = io.BytesIO()
-        skops.io.dump(self._payload(), buffer)
+        _skops_io().dump(self._payload(), buffer)
         return buffer.getvalue()
 
     def save(self, path: str | os.PathLike) -> Path:
@@ -266,7 +296,11 @@ class Classifier:
         The file records the feature columns, the classes, the quality and the regionscope version.
         """
         path = Path(path)
-        path.write_bytes(self.to_bytes())
+        data = self.to_bytes()
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            raise ClassifierError(f"{path}: cannot write the classifier ({exc.strerror or exc})") from None
         return path
 
     def _payload(self) -> dict:
@@ -283,9 +317,30 @@ class Classifier:
         }
 
 
-def _feature_matrix(table: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
-    # float64: booleans and integers as numbers, NaN where a value is missing (the imputer fills it).
-    return table.loc[:, list(features)].to_numpy(dtype=np.float64, na_value=np.nan)
+def feature_matrix(table: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
+    """The feature columns as float64: booleans and integers as numbers, NaN where a value is missing.
+
+    What the classifier and :func:`regionscope.embedding.embed` read; the columns must exist and
+    be numeric (see :meth:`Classifier.check_features`). Infinite values (the intensity of an image
+    with infinite pixels) count as missing too, and finite values beyond float32 are clipped to its
+    range: scikit-learn's trees compare in float32 and refuse infinity, which would fail the whole
+    table over one region.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    features : sequence of str
+
+    Returns
+    -------
+    ndarray of float64, shape (len(table), len(features))
+    """
+    values = table.loc[:, list(features)].to_numpy(dtype=np.float64, na_value=np.nan)
+    if not values.flags.writeable:  # a view of the table's own block
+        values = values.copy()
+    values[np.isinf(values)] = np.nan
+    largest = float(np.finfo(np.float32).max)
+    return np.clip(values, -largest, largest, out=values)
 
 
 def train_classifier(
@@ -327,7 +382,10 @@ def train_classifier(
         says how many are missing), or a feature column that is missing or not numeric.
     """
     sklearn = _sklearn()
-    features = tuple(default_features(table) if features is None else features)
+    if isinstance(features, str):  # one column, not its letters
+        features = [features]
+    # Each column once, in the order given.
+    features = tuple(dict.fromkeys(str(f) for f in (default_features(table) if features is None else features)))
     if not features:
         raise ClassifierError("choose at least one feature column to train on")
     given = _class_series(table, classes)
@@ -338,7 +396,7 @@ def train_classifier(
         raise ClassifierError(f"not enough examples to train: {need}")
     probe = Classifier(model=None, features=features, classes=(), examples=0)
     probe.check_features(table)
-    values = _feature_matrix(table.loc[examples], features)
+    values = feature_matrix(table.loc[examples], features)
     targets = given[examples].astype(str).to_numpy()
 
     def forest():
@@ -397,8 +455,7 @@ def load_classifier(source: str | os.PathLike | bytes, *, name: str | None = Non
         The file is missing, too large, not a skops file, not a regionscope classifier, holds
         types other than a scikit-learn random forest's, or a tree whose arrays do not hold together.
     """
-    import skops.io
-
+    skops_io = _skops_io()
     if isinstance(source, bytes | bytearray):
         data, name = bytes(source), name or "the classifier file"
     else:
@@ -415,38 +472,64 @@ def load_classifier(source: str | os.PathLike | bytes, *, name: str | None = Non
             raise ClassifierError(f"{name}: no such file") from None
         except IsADirectoryError:
             raise ClassifierError(f"{name} is a folder, not a classifier file (.skops)") from None
+        except OSError as exc:
+            raise ClassifierError(f"{name}: cannot read the classifier file ({exc.strerror or exc})") from None
     if len(data) > MAX_MODEL_BYTES:
         raise ClassifierError(f"{name} is more than {MAX_MODEL_BYTES // 2**20} MB, more than a classifier")
     not_ours = f"{name} is not a regionscope classifier (a .skops file saved by regionscope)"
+    _check_unpacked_size(data, name, not_ours)
     try:
-        untrusted = skops.io.get_untrusted_types(data=data)
+        untrusted = skops_io.get_untrusted_types(data=data)
         # Types of a regionscope classifier's model that skops's defaults do not trust.
         unknown = sorted(set(untrusted) - set(_REVIEWED_TYPES) - _SKLEARN_FOREST_TYPES)
         if unknown:
             raise ClassifierError(f"{not_ours}: it holds {', '.join(unknown[:3])}, which regionscope does not load")
-        payload = skops.io.loads(data, trusted=list(untrusted))
+        payload = skops_io.loads(data, trusted=list(untrusted))
     except ClassifierError:
         raise
     except Exception:  # skops raises many kinds (zip, json, its own) on a file that is not its own
         raise ClassifierError(not_ours) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ClassifierError(not_ours)
-    if int(payload.get("format_version", 0)) > FORMAT_VERSION:
+    damaged = f"{name} is a damaged regionscope classifier file; train the classifier again"
+    try:
+        format_version = int(payload.get("format_version", 0))
+    except (TypeError, ValueError):
+        raise ClassifierError(damaged) from None
+    if format_version > FORMAT_VERSION:
         raise ClassifierError(
             f"{name} was saved by a newer regionscope ({payload.get('regionscope')}); update regionscope to load it"
         )
-    model = payload.get("model")
-    _check_model(model, len(payload.get("features") or ()), name)
-    quality = payload.get("quality")
-    return Classifier(
-        model=model,
-        features=tuple(str(f) for f in payload["features"]),
-        classes=tuple(str(c) for c in payload["classes"]),
-        examples=int(payload.get("examples", 0)),
-        quality=None if quality is None else Quality.from_dict(quality),
-        method=str(payload.get("method", "random_forest")),
-        version=str(payload.get("regionscope", "")),
-    )
+    try:
+        features = tuple(str(f) for f in payload["features"])
+        classes = tuple(str(c) for c in payload["classes"])
+        quality = payload.get("quality")
+        classifier = Classifier(
+            model=payload.get("model"),
+            features=features,
+            classes=classes,
+            examples=int(payload.get("examples", 0)),
+            quality=None if quality is None else Quality.from_dict(quality),
+            method=str(payload.get("method", "random_forest")),
+            version=str(payload.get("regionscope", "")),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ClassifierError(damaged) from None
+    _check_model(classifier, name)
+    return classifier
+
+
+def _check_unpacked_size(data: bytes, name: str, not_ours: str) -> None:
+    """Refuse a zip whose members unpack to more than :data:`MAX_MODEL_BYTES` (a zip bomb) before skops unpacks it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise ClassifierError(not_ours) from None
+    if unpacked > MAX_MODEL_BYTES:
+        raise ClassifierError(f"{name} unpacks to more than {MAX_MODEL_BYTES // 2**20} MB, more than a classifier")
 
 
 #: scikit-learn types a regionscope classifier holds that skops may report (by version).
@@ -466,21 +549,46 @@ _SKLEARN_FOREST_TYPES = frozenset(
 )
 
 
-def _check_model(model, n_features: int, name: str) -> None:
-    """Refuse a model that is not our pipeline, or a tree whose node arrays point outside themselves."""
+def _check_model(classifier: Classifier, name: str) -> None:
+    """Refuse a model that is not our pipeline, or a tree whose node arrays point outside themselves.
+
+    Then one prediction on a row of zeros: any other inconsistency of a file (an imputer's statistics
+    of the wrong kind, ...) fails here, as a :class:`ClassifierError`, and not on the user's table.
+    """
     sklearn = _sklearn()
+    model, n_features = classifier.model, len(classifier.features)
     bad = ClassifierError(f"{name} holds a damaged or foreign model; train the classifier again")
     if not isinstance(model, sklearn.pipeline.Pipeline) or len(model.steps) != 2:
         raise bad
     imputer, forest = model.steps[0][1], model.steps[1][1]
     if not isinstance(imputer, sklearn.impute.SimpleImputer) or not isinstance(forest, sklearn.ensemble.RandomForestClassifier):
         raise bad
+    if getattr(imputer, "add_indicator", False) or getattr(forest, "n_outputs_", None) != 1:
+        raise bad  # more columns out of the imputer than the forest reads; several outputs
     if getattr(forest, "n_features_in_", None) != n_features or len(getattr(imputer, "statistics_", ())) != n_features:
         raise bad
-    n_classes = len(forest.classes_)
-    for tree in forest.estimators_:
-        if not _check_tree(tree.tree_, n_features, n_classes):
+    names = [str(c) for c in getattr(forest, "classes_", ())]
+    if len(names) < 2 or names != list(classifier.classes):
+        raise bad
+    estimators = getattr(forest, "estimators_", None)
+    if not isinstance(estimators, list) or not estimators:
+        raise bad
+    for estimator in estimators:
+        if not isinstance(estimator, sklearn.tree.DecisionTreeClassifier):
             raise bad
+        tree = getattr(estimator, "tree_", None)
+        if not isinstance(tree, sklearn.tree._tree.Tree) or getattr(estimator, "n_classes_", None) != len(names):
+            raise bad
+        if tree.n_outputs != 1 or not _check_tree(tree, n_features, len(names)):
+            raise bad
+    # How a file says to run is not the file's business: one thread per core, silent, one task per tree.
+    forest.set_params(n_jobs=-1, verbose=0, n_estimators=len(estimators))
+    try:
+        probabilities = model.predict_proba(np.zeros((1, n_features)))
+    except Exception:  # whatever scikit-learn raises on an inconsistent estimator
+        raise bad from None
+    if np.shape(probabilities) != (1, len(names)):
+        raise bad
 
 
 def _check_tree(tree, n_features: int, n_classes: int) -> bool:
@@ -490,6 +598,8 @@ def _check_tree(tree, n_features: int, n_classes: int) -> bool:
     and lie inside the tree; a leaf has neither child; features name existing columns.
     """
     n = int(tree.node_count)
+    if n > int(tree.capacity):  # scikit-learn clips node_count to the nodes it holds; never read past them
+        return False
     left, right, feature = np.asarray(tree.children_left), np.asarray(tree.children_right), np.asarray(tree.feature)
     if n < 1 or not (len(left) == len(right) == len(feature) == n) or tree.value.shape[0] != n:
         return False
