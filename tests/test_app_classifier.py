@@ -48,7 +48,7 @@ def predictions(squares):
 
 def test_the_grid_gets_prediction_columns_after_the_class(squares, predictions):
     _, predicted = predictions
-    rows, columns = grid_of(squares, {"1": "small"}, SmallCache(), predicted)
+    rows, columns = grid_of(squares, {"1": "small"}, SmallCache(), predicted[["predicted_class", "predicted_probability"]])
     assert [c["field"] for c in columns][:4] == ["label", "class", "predicted_class", "predicted_probability"]
     assert [row["predicted_class"] for row in rows] == ["small", "big", "small", "big", "small", "big"]
     assert all(0.5 < row["predicted_probability"] <= 1 for row in rows)
@@ -149,3 +149,30 @@ def test_each_user_has_their_own_classifier(tmp_path):
             assert users.model("dataset") == (seen[user], model)
     assert seen["ann"] != seen["bob"]
     assert AnnotationStore(tmp_path).model("dataset") is None  # without a login: neither user's
+
+
+def test_embedding_axes_accumulate_for_the_same_features_and_restart_for_others():
+    from regionscope.app.embedding_callbacks import embeddings_with
+
+    first = embeddings_with(None, "d", "pca", ["area", "solidity"])
+    assert first == {"dataset": "d", "methods": ["pca"], "features": ["area", "solidity"]}
+    both = embeddings_with(first, "d", "umap", ["area", "solidity"])
+    assert both["methods"] == ["pca", "umap"] and embeddings_with(both, "d", "pca", ["area", "solidity"]) == both
+    assert embeddings_with(both, "d", "umap", ["area"])["methods"] == ["umap"]
+    assert embeddings_with(both, "e", "pca", ["area", "solidity"])["methods"] == ["pca"]
+
+
+def test_the_grid_carries_the_tabs_embedding_axes(squares, predictions):
+    import pandas as pd
+
+    _, predicted = predictions
+    added = pd.concat(
+        [
+            predicted[["predicted_class", "predicted_probability"]],
+            pd.DataFrame({"pca-1": np.arange(6) / 3, "pca-2": np.zeros(6)}),
+        ],
+        axis=1,
+    )
+    rows, columns = grid_of(squares, {}, SmallCache(), added)
+    assert [c["field"] for c in columns][1:6] == ["class", "predicted_class", "predicted_probability", "pca-1", "pca-2"]
+    assert [row["pca-1"] for row in rows] == [0.0, 0.3333, 0.6667, 1.0, 1.3333, 1.6667]

@@ -114,6 +114,15 @@ def test_train_review_correct_retrain_accept(new_page, tmp_path):
             page.wait_for_timeout(100)
         assert grey == 0
 
+        # Embedding axes: PCA of the classifier's features becomes the feature plot's axes.
+        page.locator("#rs-embed-pca").click()
+        wait_text(page, "#rs-notice", "the feature plot shows pca-1 against pca-2")
+        page.wait_for_function(
+            "() => { const gd = document.querySelector('#rs-plot .js-plotly-plot');"
+            " return gd && gd.layout && gd.layout.xaxis.title && gd.layout.xaxis.title.text === 'pca-1'; }"
+        )
+        assert all(isinstance(v, float) for v in grid_values(page, "pca-2").values())
+
         # Review: only regions without a class of their own, least certain first.
         page.locator("#rs-review").click()
         wait_text(page, "#rs-count", "30 of 36 regions shown")
@@ -138,6 +147,7 @@ def test_train_review_correct_retrain_accept(new_page, tmp_path):
             "() => dash_ag_grid.getApi('rs-grid').getColumnState().filter((c) => c.sort).map((c) => [c.colId, c.sort])"
         )
         assert sort == [["predicted_probability", "asc"]]
+        assert None not in grid_values(page, "pca-1").values()  # the tab's axes stay after retraining
 
         # Accept: with nothing selected, the shown regions (all 29 without a class) take their prediction.
         page.evaluate("() => dash_ag_grid.getApi('rs-grid').deselectAll()")

@@ -209,7 +209,7 @@ def register(explorer):
     """Attach the classifier callbacks."""
     ids, annotations, dataset_of = explorer.ids, explorer.annotations, explorer.dataset_of
 
-    def refreshed(dataset, classifier, model_id, shown_columns):
+    def refreshed(dataset, classifier, model_id, shown_columns, embeddings):
         """Outputs shared by train, load and forget: the model, its picture, the grid with predictions.
 
         The column definitions are sent only when the columns change (a first classifier, or
@@ -218,15 +218,15 @@ def register(explorer):
         from regionscope.app.view_callbacks import color_options, grid_of
 
         assignments = {str(label): name for label, name in annotations.assignments(dataset.id).items()}
-        predictions = explorer.predictions_of(dataset)
-        rows, columns = grid_of(dataset, assignments, explorer.grids, predictions)
+        added = explorer.added_columns(dataset, embeddings)
+        rows, columns = grid_of(dataset, assignments, explorer.grids, added)
         return (
             model_state(dataset.id, model_id, classifier),
             quality_figure(classifier),
             quality_style(classifier),
             rows,
             no_update if [c.get("field") for c in shown_columns or []] == [c["field"] for c in columns] else columns,
-            color_options(explorer.table_of(dataset, predictions)),
+            color_options(explorer.table_of(dataset, embeddings)),
         )
 
     model_outputs = (
@@ -276,10 +276,11 @@ def register(explorer):
         State(ids.CLASSIFIER_FEATURES, "value"),
         State(ids.DATASET, "data"),
         State(ids.GRID, "columnDefs"),
+        State(ids.EMBEDDINGS, "data"),
         running=[(Output(ids.TRAIN, "disabled"), True, False), (Output(ids.TRAIN, "children"), "Training…", "Train")],
         prevent_initial_call=True,
     )
-    def train(_clicks, features, store, shown_columns):
+    def train(_clicks, features, store, shown_columns, embeddings):
         dataset = dataset_of(store)
         try:
             if not features:
@@ -291,7 +292,7 @@ def register(explorer):
         accuracy = classifier.quality.accuracy if classifier.quality else None
         said = f" (cross-validated accuracy {accuracy:.0%})" if accuracy is not None else ""
         message = f"Trained on {classifier.examples:,} regions of {len(classifier.classes)} classes{said}; every region has a predicted class."
-        return *refreshed(dataset, classifier, model_id, shown_columns), notice(message, error=False)
+        return *refreshed(dataset, classifier, model_id, shown_columns, embeddings), notice(message, error=False)
 
     @explorer.callback(
         *model_outputs,
@@ -299,9 +300,10 @@ def register(explorer):
         State(ids.MODEL_UPLOAD, "filename"),
         State(ids.DATASET, "data"),
         State(ids.GRID, "columnDefs"),
+        State(ids.EMBEDDINGS, "data"),
         prevent_initial_call=True,
     )
-    def load_model(contents, filename, store, shown_columns):
+    def load_model(contents, filename, store, shown_columns, embeddings):
         dataset = dataset_of(store)
         try:
             data = model_upload_bytes(contents, filename)
@@ -311,22 +313,23 @@ def register(explorer):
         except RegionscopeError as exc:
             return *unchanged, notice(str(exc))
         message = f"Loaded the classifier {filename}: {len(classifier.classes)} classes; every region has a predicted class."
-        return *refreshed(dataset, classifier, model_id, shown_columns), notice(message, error=False)
+        return *refreshed(dataset, classifier, model_id, shown_columns, embeddings), notice(message, error=False)
 
     @explorer.callback(
         *model_outputs,
         Input(ids.MODEL_FORGET, "n_clicks"),
         State(ids.DATASET, "data"),
         State(ids.GRID, "columnDefs"),
+        State(ids.EMBEDDINGS, "data"),
         prevent_initial_call=True,
     )
-    def forget_model(_clicks, store, shown_columns):
+    def forget_model(_clicks, store, shown_columns, embeddings):
         dataset = dataset_of(store)
         try:
             annotations.delete_model(dataset.id)
         except RegionscopeError as exc:
             return *unchanged, notice(str(exc))
-        return *refreshed(dataset, None, None, shown_columns), notice(
+        return *refreshed(dataset, None, None, shown_columns, embeddings), notice(
             "The classifier and its predictions were removed; your classes are kept.", error=False
         )
 

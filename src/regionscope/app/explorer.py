@@ -42,6 +42,9 @@ Server callbacks (Python)::
       Train, Load classifier, Remove classifier ──> rs-model, quality picture, grid rows (+ prediction
           columns), colour-by options; rs-model ──> color_regions, run_query (queries about predictions)
       Accept predictions ──> rs-classes;  Export classifier ──> download (the .skops bytes)
+    embedding_callbacks
+      PCA, UMAP (+ classifier features) ──> rs-embeddings, grid rows/columns (+ pca-1, pca-2, ...),
+          feature plot axes;  show_dataset and the classifier's refreshes keep the tab's axes
     export_callbacks
       export buttons ──> download (files made in a temporary folder that is deleted at once)
 
@@ -69,6 +72,7 @@ zoom changes never resend it.
 
 from __future__ import annotations
 
+import pandas as pd
 from dash import ClientsideFunction, State
 
 from regionscope.app.ids import ExplorerIds
@@ -120,6 +124,7 @@ class Explorer:
             classifier_callbacks,
             clientside_callbacks,
             data_callbacks,
+            embedding_callbacks,
             export_callbacks,
             focus_callbacks,
             query_callbacks,
@@ -142,6 +147,8 @@ class Explorer:
         # A classifier and its predictions, keyed by (dataset id, model id): the model's bytes
         # are in the annotation store, and the same bytes always predict the same.
         self.models = SmallCache(size=4)
+        # Embedding axes, keyed by (dataset id, method, features): a tab's rs-embeddings names them.
+        self.embeddings = SmallCache(size=8)
         for feature in (
             view_callbacks,
             query_callbacks,
@@ -149,6 +156,7 @@ class Explorer:
             data_callbacks,
             annotation_callbacks,
             classifier_callbacks,
+            embedding_callbacks,
             export_callbacks,
             clientside_callbacks,
         ):
@@ -204,13 +212,44 @@ class Explorer:
 
         return self.models.get((dataset.id, model_id), load)
 
-    def table_of(self, dataset, predictions=None):
-        """The dataset's table as the page shows it: with the prediction columns when a classifier exists."""
-        from regionscope.app.classifier_callbacks import with_predictions
+    def embedding_of(self, dataset, method, features):
+        """Two embedding axes (``pca-1``, ``pca-2`` or ``umap-*``) of the dataset's regions, by table row."""
+        from regionscope.embedding import embed
+
+        return self.embeddings.get((dataset.id, method, tuple(features)), lambda: embed(dataset.table, list(features), method))
+
+    def added_columns(self, dataset, embeddings=None, predictions=None):
+        """What the page shows beside the dataset's own columns: predictions, then the tab's embedding axes.
+
+        Parameters
+        ----------
+        dataset : Dataset
+        embeddings : Embeddings or None
+            The tab's ``rs-embeddings`` store (ignored when it is another dataset's).
+        predictions : pandas.DataFrame, optional
+            Already read; default: the dataset's classifier's (none without one).
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            By table row; None when there is nothing to add.
+        """
+        from regionscope.app.classifier_callbacks import PREDICTED
 
         if predictions is None:
             predictions = self.predictions_of(dataset)
-        return with_predictions(dataset.table, predictions)
+        parts = [] if predictions is None else [predictions[list(PREDICTED)].reset_index(drop=True)]
+        if embeddings and embeddings.get("dataset") == dataset.id:
+            for method in embeddings.get("methods") or []:
+                parts.append(self.embedding_of(dataset, method, embeddings.get("features") or []).reset_index(drop=True))
+        return pd.concat(parts, axis=1) if parts else None
+
+    def table_of(self, dataset, embeddings=None, predictions=None):
+        """The dataset's table as the page shows it: with predictions and the tab's embedding axes."""
+        added = self.added_columns(dataset, embeddings, predictions)
+        if added is None:
+            return dataset.table
+        return dataset.table.assign(**{name: added[name].to_numpy() for name in added.columns})
 
     def dataset_of(self, store):
         """The tab's dataset; DatasetGoneError for an id this server does not hold for this user.

@@ -94,7 +94,9 @@ class ID(StrEnum):
     MODEL_UPLOAD = "rs-model-upload"
     MODEL_FORGET = "rs-model-forget"
     QUALITY = "rs-quality"  # cross-validated confusion matrix and feature importances
-    EMBED = "rs-embed"  # pattern-matching type of the "PCA" / "UMAP" buttons of the feature plot
+    EMBED_PCA = "rs-embed-pca"  # the feature plot's "PCA" button: two axes of the classifier's features
+    EMBED_UMAP = "rs-embed-umap"
+    EMBEDDINGS = "rs-embeddings"  # which embedding axes this tab added to the table (stores.Embeddings)
 
     # Export panel
     SCOPE = "rs-scope"  # {"visible": [labels], "selected": [labels]} from the grid

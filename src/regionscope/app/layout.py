@@ -158,6 +158,18 @@ def plot_panel(ids: ExplorerIds):
                 className="rs-control",
             ),
             html.Button("Keep selection as gate", id=ids.KEEP_GATE, className="rs-button"),
+            html.Button(
+                "PCA",
+                id=ids.EMBED_PCA,
+                className="rs-button",
+                title="add two axes: the principal components of the classifier's feature columns",
+            ),
+            html.Button(
+                "UMAP",
+                id=ids.EMBED_UMAP,
+                className="rs-button",
+                title="add two axes: a UMAP embedding of the classifier's feature columns (fitted on a sample above 50,000 regions)",
+            ),
         ],
     )
     plot = dcc.Graph(
@@ -501,6 +513,7 @@ def build_layout(dataset_id, session=None, ids: ExplorerIds | None = None):
         dcc.Store(id=ids.CLASSES),
         dcc.Store(id=ids.CLASS_KEY),
         dcc.Store(id=ids.MODEL),
+        dcc.Store(id=ids.EMBEDDINGS),
         dcc.Store(id=ids.GATES, data={}, storage_type="local"),
         dcc.Store(id=ids.SCOPE),
         dcc.Store(id=ids.SESSION, data=session_start(dataset_id, session)),

@@ -146,6 +146,14 @@ class Model(TypedDict):
     review: str  # the query "Review" puts in the box
 
 
+class Embeddings(TypedDict):
+    """``rs-embeddings``: the embedding axes this tab added (``pca-1``, ``pca-2``, ...), made again on the server from this."""
+
+    dataset: str
+    methods: list[str]  # "pca", "umap", in the order they were asked for
+    features: list[str]  # the feature columns they embed
+
+
 class ClassKey(TypedDict):
     """``rs-class-key`` (written in the browser): a number key 1-9 pressed over the explorer."""
 

@@ -51,13 +51,13 @@ def plot_axes(columns, x, y):
     return numeric, x, y_options, y
 
 
-def grid_of(dataset, assignments, cache, predictions=None):
+def grid_of(dataset, assignments, cache, added=None):
     """The grid's rows and column definitions for a dataset with its classes (``class`` after ``label``).
 
     The rows and columns of the table itself are made once per dataset (``cache``): on a
     10,000-region table they cost 120 ms, for every page that opens it. Only the class
-    column (and the predictions) are made per request; rows without a class have no
-    ``class`` field (the grid shows it blank, as it shows null).
+    column and the added columns (predictions, embedding axes) are made per request; rows
+    without a class have no ``class`` field (the grid shows it blank, as it shows null).
 
     Parameters
     ----------
@@ -65,8 +65,8 @@ def grid_of(dataset, assignments, cache, predictions=None):
     assignments : dict of str to str
         ``{label (as text): class name}`` (the ``rs-classes`` store's).
     cache : SmallCache
-    predictions : pandas.DataFrame or None
-        ``predicted_class`` and ``predicted_probability`` by table row (after ``class``).
+    added : pandas.DataFrame or None
+        More columns by table row, placed after ``class`` (:meth:`Explorer.added_columns`).
 
     Returns
     -------
@@ -75,24 +75,23 @@ def grid_of(dataset, assignments, cache, predictions=None):
     """
     rows, definitions = cache.get(dataset.id, lambda: (row_data(dataset.table), column_defs(dataset.table)))
     classes = with_class_column(dataset.table[["label"]], assignments)
-    added = classes[["class"]]
-    if predictions is not None:
-        added = added.assign(
-            predicted_class=predictions["predicted_class"].to_numpy(),
-            predicted_probability=predictions["predicted_probability"].to_numpy(),
-        )
+    more = classes[["class"]]
+    if added is not None:
+        more = more.assign(**{name: added[name].to_numpy() for name in added.columns})
     at = next((k + 1 for k, d in enumerate(definitions) if d["field"] == "label"), 0)
-    definitions = [*definitions[:at], *column_defs(added), *definitions[at:]]
+    definitions = [*definitions[:at], *column_defs(more), *definitions[at:]]
     if assignments:
         names = classes["class"].astype(object).where(classes["class"].notna(), None).tolist()
         rows = [row if name is None else {**row, "class": name} for row, name in zip(rows, names, strict=True)]
-    if predictions is not None:
-        predicted = predictions["predicted_class"].tolist()
-        probability = np.round(predictions["predicted_probability"].to_numpy(), 4).tolist()
-        rows = [
-            {**row, "predicted_class": name, "predicted_probability": p}
-            for row, name, p in zip(rows, predicted, probability, strict=True)
-        ]
+    if added is not None and len(added.columns):
+        # Floats to 4 decimals: what the grid shows, at a third of the JSON.
+        columns = {
+            name: (np.round(added[name].to_numpy(), 4) if added[name].dtype.kind == "f" else added[name].to_numpy()).tolist()
+            for name in added.columns
+        }
+        values = list(zip(*columns.values(), strict=True))
+        names = list(columns)
+        rows = [{**row, **dict(zip(names, value, strict=True))} for row, value in zip(rows, values, strict=True)]
     return rows, definitions
 
 
@@ -114,7 +113,7 @@ def shown_coloring(explorer, dataset, color_by, colormap, limits, classes):
         if predictions is None:
             color_by = "area" if "area" in table.columns else "label"
         else:
-            table = explorer.table_of(dataset, predictions)
+            table = explorer.table_of(dataset, predictions=predictions)
             if color_by == "predicted_class":
                 classes, color_by = predicted_class_store(classes, predictions), "class"
     return overlay_coloring(table, color_by, colormap, limits, classes)
@@ -170,6 +169,7 @@ def register(explorer):
             ),
             excluded=Output(ids.EXCLUDED, "data"),
             classes=Output(ids.CLASSES, "data"),
+            embeddings=Output(ids.EMBEDDINGS, "data"),
         ),
         inputs=dict(store=Input(ids.DATASET, "data")),
         state=dict(
@@ -177,9 +177,10 @@ def register(explorer):
             hover_columns=State(ids.HOVER_COLUMNS, "value"),
             plot_x=State(ids.PLOT_X, "value"),
             plot_y=State(ids.PLOT_Y, "value"),
+            embeddings=State(ids.EMBEDDINGS, "data"),
         ),
     )
-    def show_dataset(store, color_by, hover_columns, plot_x, plot_y):
+    def show_dataset(store, color_by, hover_columns, plot_x, plot_y, embeddings):
         message = no_update  # keep the notice of the upload that brought this dataset
         dataset = dataset_of(store)  # gone: the error handler says so, nothing else is shown
         try:
@@ -187,9 +188,11 @@ def register(explorer):
         except RegionscopeError as exc:
             message = notice(str(exc))
             excluded, classes = {"dataset": dataset.id, "labels": []}, {"dataset": dataset.id, "classes": [], "assignments": {}}
-        predictions = explorer.predictions_of(dataset)
-        rows, columns_defs = grid_of(dataset, classes["assignments"], explorer.grids, predictions)
-        table = explorer.table_of(dataset, predictions)
+        if not embeddings or embeddings.get("dataset") != dataset.id:
+            embeddings = None  # another dataset's axes
+        added = explorer.added_columns(dataset, embeddings)
+        rows, columns_defs = grid_of(dataset, classes["assignments"], explorer.grids, added)
+        table = explorer.table_of(dataset, embeddings)
         columns = [definition["field"] for definition in columns_defs]
         colorable = color_options(table)
         if color_by not in colorable:
@@ -219,6 +222,7 @@ def register(explorer):
             plot_axes=plot_axes(numeric_columns(table), plot_x, plot_y),
             excluded=excluded,
             classes=classes,
+            embeddings=embeddings,
         )
 
     @explorer.callback(
