@@ -11,7 +11,8 @@ Options: ``--quick`` (small sizes, few repetitions, about 1.5 minutes),
 ``--sizes a,b`` (which of the issue's sizes), ``--reps N`` (runs per
 interaction), ``--no-old``, ``--no-memory``, ``--chunked SIDE`` (only the
 chunked measurement on Dask, see ``benchmarks/chunked.py``), ``--classify`` (only the
-classifier: train on 500 regions, predict 1,000,000, see ``benchmarks/classify.py``). See ``--help``.
+classifier: train on 500 regions, predict 1,000,000, see ``benchmarks/classify.py``), ``--classify-app``
+(queries answered while the app trains, ``benchmarks/classify_app.py``). See ``--help``.
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ def parse_args(argv=None):
         action="store_true",
         help="only the classifier benchmark (benchmarks/classify.py): train on 500 regions, predict 1,000,000",
     )
+    parser.add_argument(
+        "--classify-app",
+        action="store_true",
+        help="only the app-while-training benchmark (benchmarks/classify_app.py): queries answered during Train",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(harness.RESULTS), help="folder for the JSON results")
     return parser.parse_args(argv)
@@ -62,6 +68,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.classify_app:
+        from benchmarks.classify_app import main as classify_app_main
+
+        return classify_app_main(["--out", args.out])
     if args.classify:
         from benchmarks.classify import main as classify_main
 
