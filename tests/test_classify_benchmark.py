@@ -28,3 +28,14 @@ def test_the_classifier_benchmark_runs_small(tmp_path, capsys):
         assert results[key] >= 0
     assert results["regions"] == 3000 and results["examples"] == 60
     assert "train" in capsys.readouterr().out
+
+
+def test_the_app_while_training_benchmark_runs_small(tmp_path):
+    """A real server on loopback: a small image, 30 classified regions, queries during one Train."""
+    from benchmarks.classify_app import main
+
+    assert main(["--side", "256", "--regions", "120", "--examples", "30", "--queries", "2", "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "classify-app.json").read_text())
+    assert results["train_ok"] and results["train_failure"] is None
+    assert results["query_idle"]["count"] == 2  # a small Train may end before a query is timed during it
+    assert results["train_request_s"] > 0
