@@ -16,7 +16,7 @@ POPULATIONS = ("round", "long", "speck")
 CELL = 40
 
 
-def three_populations():
+def three_populations(seed=7):
     """Round bright discs, elongated dim ellipses and small specks, 12 of each, labels 1..36.
 
     Returns
@@ -26,7 +26,7 @@ def three_populations():
     truth : dict of int to str
         Each label's population.
     """
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(seed)
     image = np.full((6 * CELL, 6 * CELL), 20, dtype=np.uint8)
     labels = np.zeros(image.shape, dtype=np.int32)
     truth = {}
@@ -177,3 +177,49 @@ def test_train_review_correct_retrain_accept(new_page, tmp_path):
     finally:
         park(page)
         served.server.stop()
+
+    # Another image: the classifier loaded in the page predicts what `regionscope classify` predicts.
+    import subprocess
+    import sys
+
+    import tifffile
+
+    image2, labels2, truth2 = three_populations(seed=11)
+    tifffile.imwrite(tmp_path / "other.tif", image2)
+    tifffile.imwrite(tmp_path / "other_mask.tif", labels2)
+    other = serve(image2, labels2, name="other")
+    try:
+        page = new_page(other.url, viewport=(1600, 1000))
+        page.locator("summary:has-text('Classifier')").click()
+        page.set_input_files("#rs-model-upload input[type=file]", str(saved))
+        wait_text(page, "#rs-notice", "Loaded the classifier")
+        in_page = grid_values(page, "predicted_class")
+        in_page_p = grid_values(page, "predicted_probability")
+        assert {int(label): name for label, name in in_page.items()} == truth2
+    finally:
+        park(page)
+        other.server.stop()
+    out = tmp_path / "other.csv"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "regionscope.cli",
+            "classify",
+            str(tmp_path / "other.tif"),
+            "--labels",
+            str(tmp_path / "other_mask.tif"),
+            "--model",
+            str(saved),
+            "-o",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    import pandas as pd
+
+    cli = pd.read_csv(out)
+    assert dict(zip(cli["label"].astype(str), cli["predicted_class"], strict=True)) == in_page
+    for label, p in zip(cli["label"].astype(str), cli["predicted_probability"], strict=True):
+        assert in_page_p[label] == pytest.approx(p, abs=1e-4)

@@ -296,6 +296,7 @@ def register(explorer):
 
     @explorer.callback(
         *model_outputs,
+        Output(ids.CLASSIFIER_FEATURES, "value", allow_duplicate=True),
         Input(ids.MODEL_UPLOAD, "contents"),
         State(ids.MODEL_UPLOAD, "filename"),
         State(ids.DATASET, "data"),
@@ -311,9 +312,10 @@ def register(explorer):
             classifier.check_features(dataset.table, where="this dataset's table")
             model_id = annotations.save_model(dataset.id, data)
         except RegionscopeError as exc:
-            return *unchanged, notice(str(exc))
+            return *unchanged, notice(str(exc)), no_update
         message = f"Loaded the classifier {filename}: {len(classifier.classes)} classes; every region has a predicted class."
-        return *refreshed(dataset, classifier, model_id, shown_columns, embeddings), notice(message, error=False)
+        features = list(classifier.features)  # retraining starts from the loaded classifier's columns
+        return *refreshed(dataset, classifier, model_id, shown_columns, embeddings), notice(message, error=False), features
 
     @explorer.callback(
         *model_outputs,

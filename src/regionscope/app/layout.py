@@ -410,7 +410,8 @@ def classifier_panel(ids: ExplorerIds):
                 ],
             ),
             html.Div(id=ids.TRAIN_STATUS, className="rs-train-status", role="status"),
-            dcc.Graph(id=ids.QUALITY, className="rs-quality", config={"displayModeBar": False}, style={"height": "220px"}),
+            # responsive: drawn while the panel is closed, it takes its width when opened.
+            dcc.Graph(id=ids.QUALITY, className="rs-quality", config={"displayModeBar": False}, responsive=True),
         ],
     )
 
