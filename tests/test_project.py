@@ -338,3 +338,12 @@ def test_an_interrupted_run_keeps_the_images_it_finished(plate, client, tmp_path
     assert rs.Project.open(project).names == ["A01"]
     _, images = rs.measure_many(plate, labels_pattern="{stem}_mask.tif", project=project, client=client, return_images=True)
     assert images["reused"].tolist() == [True, False, False]
+
+
+def test_a_mask_that_looks_like_an_intensity_image_is_warned_about(tmp_path, client):
+    rng = np.random.default_rng(0)
+    tifffile.imwrite(tmp_path / "cells.tif", rng.integers(0, 1000, (300, 300)).astype(np.uint16))
+    (tmp_path / "m.csv").write_text("image,labels\ncells.tif,cells.tif\n")  # the image given as its own mask
+    _, images = rs.measure_many(tmp_path / "m.csv", properties=["label", "area"], client=client, return_images=True)
+    assert images["status"].tolist() == ["ok"]
+    assert images.loc[0, "warning"].startswith("cells.tif looks like an intensity image, not a label image: at its centre its ")

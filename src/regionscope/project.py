@@ -485,7 +485,7 @@ def _measure_task(task: Mapping[str, Any]) -> dict[str, Any]:
 
     A plain function of plain values, so that any worker can run it.
     """
-    from regionscope.pipeline import labels_warning, load_labelled
+    from regionscope.pipeline import load_labelled
 
     started = time.perf_counter()
     result: dict[str, Any] = {"name": task["name"], "status": "failed", "error": None, "warning": None, "table": None}
@@ -501,11 +501,13 @@ def _measure_task(task: Mapping[str, Any]) -> dict[str, Any]:
         from regionscope.measurement import measure_image
 
         # One thread per task: the cluster's workers are the parallelism.
-        table = measure_image(image, labels, task["properties"], workers=1)
+        table = _with_image_column(task["name"], measure_image(image, labels, task["properties"], workers=1))
         if task["labels"] is not None:
-            result["warning"] = labels_warning(task["labels"], labels)
+            result["warning"] = _labels_warning(task["labels"], labels)
         result.update(_image_facts(image))
-        if task["thumbnail"]:
+        if task["files"]:
+            # Encoded here, in parallel, so that the process writing the project only writes bytes.
+            result["parquet"] = _parquet_bytes(table)
             result["thumbnail_png"] = thumbnail_png(image)
         result.update(status="ok", table=table)
     except RegionscopeError as exc:
@@ -516,6 +518,34 @@ def _measure_task(task: Mapping[str, Any]) -> dict[str, Any]:
         result["error"] = f"{path}: unexpected error ({type(exc).__name__}: {_one_line(exc)}); please report it"
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result
+
+
+def _parquet_bytes(table: pd.DataFrame) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    table.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+#: Side of the window at the centre of a mask that is checked for looking like an intensity image.
+WARNING_WINDOW = 256
+
+
+def _labels_warning(path: str, labels: np.ndarray) -> str | None:
+    """:func:`regionscope.pipeline.labels_warning` on a window at the centre of the mask.
+
+    The whole-image check costs as much as measuring; a mask that is really
+    an intensity image shows it in any window.
+    """
+    from regionscope.segmentation import intensity_like_labels
+
+    window = tuple(slice(max(0, n // 2 - WARNING_WINDOW // 2), n // 2 + WARNING_WINDOW // 2) for n in labels.shape[-2:])
+    planes = (slice(labels.shape[0] // 2, labels.shape[0] // 2 + 1),) if labels.ndim == 3 else ()
+    reason = intensity_like_labels(labels[planes + window])
+    if reason is None:
+        return None
+    return f"{Path(path).name} looks like an intensity image, not a label image: at its centre {reason}; check the labels pattern or the manifest"
 
 
 def _named(path: str, message: str) -> str:
@@ -682,21 +712,24 @@ class _ProjectFolder:
     def region_file(self, name: str) -> str:
         return f"{REGIONS_FOLDER}/{_file_name(name)}.parquet"
 
-    def write_result(self, name: str, table: pd.DataFrame | None, thumbnail: bytes | None) -> tuple[str | None, str | None]:
+    def write_result(self, name: str, parquet: bytes | None, thumbnail: bytes | None) -> tuple[str | None, str | None]:
+        """Write an image's region table (Parquet bytes) and thumbnail; for a failed image (None) remove the old ones."""
         regions = self.folder / self.region_file(name)
         picture = self.folder / THUMBNAILS_FOLDER / f"{_file_name(name)}.png"
-        if table is None:  # failed: nothing of an older run stays
+        if parquet is None:  # failed: nothing of an older run stays
             for stale in (regions, picture):
                 stale.unlink(missing_ok=True)
             return None, None
-        _write_atomically(regions, lambda p: table.to_parquet(p, index=False))
+        _write_atomically(regions, lambda p: p.write_bytes(parquet))
         if thumbnail is not None:
             _write_atomically(picture, lambda p: p.write_bytes(thumbnail))
         return self.region_file(name), f"{THUMBNAILS_FOLDER}/{picture.name}" if thumbnail is not None else None
 
-    def flush(self, images: pd.DataFrame, *, force: bool = False) -> None:
-        if not force and time.monotonic() - self._last_flush < FLUSH_SECONDS:
-            return
+    def flush_due(self) -> bool:
+        return time.monotonic() - self._last_flush >= FLUSH_SECONDS
+
+    def flush(self, images: pd.DataFrame) -> None:
+        """Write the image table and ``project.json``."""
         _write_atomically(self.folder / IMAGES_NAME, lambda p: images.to_parquet(p, index=False))
         ok = images["status"] == "ok"
         manifest = {
@@ -870,7 +903,7 @@ def measure_many(
                     "segmentation": dict(segmentation or {}) if item.labels is None else None,
                     "max_bytes": max_bytes,
                     "pixel_size": pixel_size,
-                    "thumbnail": folder is not None,
+                    "files": folder is not None,
                 }
             )
         rows[item.name] = row
@@ -884,12 +917,11 @@ def measure_many(
         row = rows[result["name"]]
         table = result.pop("table")
         if table is not None:
-            table = _with_image_column(result["name"], table)
             tables[result["name"]] = table
+        parquet, picture = result.pop("parquet", None), result.pop("thumbnail_png", None)
         regions_file = thumbnail = None
         if folder is not None:
-            regions_file, thumbnail = folder.write_result(result["name"], table, result.pop("thumbnail_png", None))
-        result.pop("thumbnail_png", None)
+            regions_file, thumbnail = folder.write_result(result["name"], parquet, picture)
         row.update(result)
         row.update(
             regions=None if table is None else len(table),
@@ -897,7 +929,7 @@ def measure_many(
             thumbnail=thumbnail,
             measured_at=_now(),
         )
-        if folder is not None:
+        if folder is not None and folder.flush_due():
             folder.flush(current_images())
 
     completed = False
@@ -911,13 +943,13 @@ def measure_many(
         if folder is not None:
             if completed:
                 images = current_images()
-                folder.flush(images, force=True)
+                folder.flush(images)
                 folder.remove_others(rows)
             else:
                 # Interrupted: keep the images finished so far, and the earlier rows of the others.
                 done_rows = [rows[i.name] for i in items if i.name in tables or rows[i.name].get("status") == "failed"]
                 earlier = [r for n, r in folder.previous_rows.items() if n not in {d["name"] for d in done_rows}]
-                folder.flush(_images_table([*done_rows, *earlier], metadata_columns), force=True)
+                folder.flush(_images_table([*done_rows, *earlier], metadata_columns))
     images = current_images()
     regions = _regions_table([tables[i.name] for i in items if i.name in tables], images, metadata_columns)
     return (regions, images) if return_images else regions
