@@ -10,7 +10,8 @@ everything as JSON to ``benchmarks/results/`` (gitignored).
 Options: ``--quick`` (small sizes, few repetitions, about 1.5 minutes),
 ``--sizes a,b`` (which of the issue's sizes), ``--reps N`` (runs per
 interaction), ``--no-old``, ``--no-memory``, ``--chunked SIDE`` (only the
-chunked measurement on Dask, see ``benchmarks/chunked.py``). See ``--help``.
+chunked measurement on Dask, see ``benchmarks/chunked.py``), ``--project IMAGES`` (only
+measuring a project of many images, see ``benchmarks/projects.py``). See ``--help``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ def parse_args(argv=None):
         metavar="SIDE",
         help="only the chunked-measurement benchmark (benchmarks/chunked.py) at SIDE² (4096: 50k regions, 16384: 1M)",
     )
+    parser.add_argument(
+        "--project",
+        type=int,
+        default=None,
+        metavar="IMAGES",
+        help="only the project benchmark (benchmarks/projects.py): IMAGES images of 1024², 1,000 regions each (issue: 200)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(harness.RESULTS), help="folder for the JSON results")
     return parser.parse_args(argv)
@@ -56,6 +64,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.project:
+        from benchmarks.projects import main as projects_main
+
+        return projects_main(["--images", str(args.project)])
     if args.chunked:
         from benchmarks.chunked import main as chunked_main
 

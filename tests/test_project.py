@@ -142,16 +142,15 @@ def test_the_project_table_equals_measure_image_by_image(plate, client, tmp_path
     regions, images = rs.measure_many(
         plate,
         labels_pattern="{stem}_mask.tif",
-        properties=PROPERTIES,
         project=tmp_path / "project",
         client=client,
         return_images=True,
     )
     expected = pd.concat(
         [
-            expected_table("A01", plate / "A01.tif", plate / "A01_mask.tif"),
-            expected_table("A02", plate / "A02.tif", plate / "A02_mask.tif"),
-            expected_table("B01", plate / "B01.tif"),  # segmented with the defaults
+            expected_table("A01", plate / "A01.tif", plate / "A01_mask.tif", properties=None),  # the default properties
+            expected_table("A02", plate / "A02.tif", plate / "A02_mask.tif", properties=None),
+            expected_table("B01", plate / "B01.tif", properties=None),  # segmented with the defaults
         ],
         ignore_index=True,
     )
@@ -175,7 +174,7 @@ def test_the_project_table_equals_measure_image_by_image(plate, client, tmp_path
     )
     manifest = json.loads((tmp_path / "project" / "project.json").read_text())
     assert manifest["format"] == "regionscope project" and manifest["format_version"] == 1
-    assert manifest["regionscope_version"] == rs.__version__ and manifest["properties"] == PROPERTIES
+    assert manifest["regionscope_version"] == rs.__version__ and manifest["properties"] is None
     assert manifest["labels_pattern"] == "{stem}_mask.tif" and manifest["images"] == 3 and manifest["regions"] == 12
     with Image.open(project.thumbnail("B01")) as thumbnail:
         assert thumbnail.size == (64, 48) and thumbnail.mode == "L"
