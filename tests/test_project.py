@@ -346,3 +346,18 @@ def test_a_mask_that_looks_like_an_intensity_image_is_warned_about(tmp_path, cli
     _, images = rs.measure_many(tmp_path / "m.csv", properties=["label", "area"], client=client, return_images=True)
     assert images["status"].tolist() == ["ok"]
     assert images.loc[0, "warning"].startswith("cells.tif looks like an intensity image, not a label image: at its centre its ")
+
+
+def test_images_are_measured_several_per_task_and_a_failure_stays_one_image(tmp_path):
+    from regionscope.project import _batches
+
+    assert [len(b) for b in _batches(list(range(200)), 2)] == [4] * 50
+    assert [len(b) for b in _batches(list(range(20)), 1)] == [2] * 10
+    assert [len(b) for b in _batches(list(range(3)), 2)] == [1, 1, 1]
+    for k in range(16):
+        tifffile.imwrite(tmp_path / f"im{k:02d}.tif", blobs(k % 3)[0])
+    (tmp_path / "im05.tif").write_bytes(b"II*\x00broken")  # shares its task with im04
+    with dask_client(n_workers=1, threads_per_worker=1, processes=False) as one:
+        regions, images = rs.measure_many(tmp_path, properties=["label", "area"], client=one, return_images=True)
+    assert images["status"].tolist() == ["ok"] * 5 + ["failed"] + ["ok"] * 10
+    assert set(regions["image"]) == {f"im{k:02d}" for k in range(16)} - {"im05"}

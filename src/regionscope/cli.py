@@ -508,8 +508,8 @@ def run_measure(args):
 def _add_project_arguments(parser):
     group = parser.add_argument_group(
         "many images",
-        "measure several images (files, folders, globs, a manifest) into one table with an image column, one "
-        "Dask task per image (--scheduler, --workers, --memory-limit apply)",
+        "measure several images (files, folders, globs, a manifest) into one table with an image column, in "
+        "parallel on Dask (--scheduler, --workers, --memory-limit apply)",
     )
     group.add_argument(
         "--manifest",
