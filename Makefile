@@ -54,9 +54,9 @@ test-fast: install-test lint
 	node --test tests/js/
 	$(VENV)/bin/pytest -m "not browser"
 
-## bench: the performance benchmark (not part of make test)
+## bench: the performance benchmark (not part of make test); BENCH_ARGS=--classify for the classifier's alone
 bench: install-test browsers
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache test-artifacts

@@ -10,8 +10,10 @@ everything as JSON to ``benchmarks/results/`` (gitignored).
 Options: ``--quick`` (small sizes, few repetitions, about 1.5 minutes),
 ``--sizes a,b`` (which of the issue's sizes), ``--reps N`` (runs per
 interaction), ``--no-old``, ``--no-memory``, ``--chunked SIDE`` (only the
-chunked measurement on Dask, see ``benchmarks/chunked.py``), ``--project IMAGES`` (only
-measuring a project of many images, see ``benchmarks/projects.py``). See ``--help``.
+chunked measurement on Dask, see ``benchmarks/chunked.py``), ``--classify`` (only the
+classifier: train on 500 regions, predict 1,000,000, see ``benchmarks/classify.py``), ``--classify-app``
+(queries answered while the app trains, ``benchmarks/classify_app.py``), ``--project IMAGES``
+(only measuring a project of many images, ``benchmarks/projects.py``). See ``--help``.
 """
 
 from __future__ import annotations
@@ -57,6 +59,16 @@ def parse_args(argv=None):
         metavar="IMAGES",
         help="only the project benchmark (benchmarks/projects.py): IMAGES images of 1024², 1,000 regions each (issue: 200)",
     )
+    parser.add_argument(
+        "--classify",
+        action="store_true",
+        help="only the classifier benchmark (benchmarks/classify.py): train on 500 regions, predict 1,000,000",
+    )
+    parser.add_argument(
+        "--classify-app",
+        action="store_true",
+        help="only the app-while-training benchmark (benchmarks/classify_app.py): queries answered during Train",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(harness.RESULTS), help="folder for the JSON results")
     return parser.parse_args(argv)
@@ -68,6 +80,14 @@ def main(argv=None):
         from benchmarks.projects import main as projects_main
 
         return projects_main(["--images", str(args.project)])
+    if args.classify_app:
+        from benchmarks.classify_app import main as classify_app_main
+
+        return classify_app_main(["--out", args.out])
+    if args.classify:
+        from benchmarks.classify import main as classify_main
+
+        return classify_main(["--seed", str(args.seed), "--out", args.out, *(["--reps", "1"] if args.quick else [])])
     if args.chunked:
         from benchmarks.chunked import main as chunked_main
 

@@ -610,7 +610,7 @@ def test_a_version_1_database_keeps_its_annotations(tmp_path):
         assert store.exclude(A, [2**64 - 1, 2**63]) == 8
         assert store.excluded(A) == [5, 2**63 - 1, 2**63, 2**64 - 1]
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     conn.close()
     with AnnotationStore(tmp_path) as again:  # opening a migrated file changes nothing
         assert again.excluded(A) == [5, 2**63 - 1, 2**63, 2**64 - 1]
@@ -730,3 +730,37 @@ def test_write_error_advice_comes_from_the_error_code(tmp_path):
 
     assert "disk space" in _advice(OSError(errno.ENOSPC, "No space left on device"))
     assert "writable by you" in _advice(PermissionError(errno.EACCES, "Permission denied"))
+
+
+def test_a_trained_model_is_kept_per_dataset_and_replaced(tmp_path):
+    with AnnotationStore(tmp_path) as store:
+        assert store.model("a") is None and store.model_id("a") is None
+        first = store.save_model("a", b"first model")
+        assert store.model("a") == (first, b"first model") and store.model_id("a") == first
+        second = store.save_model("a", b"second model")
+        assert second != first and store.model("a") == (second, b"second model")
+        assert store.model("b") is None  # other datasets are not touched
+        store.delete_model("a")
+        assert store.model("a") is None
+        with pytest.raises(AnnotationError, match="non-empty bytes"):
+            store.save_model("a", b"")
+
+
+def test_a_version_2_database_gains_the_models_table(tmp_path):
+    path = tmp_path / "annotations.sqlite3"
+    conn = sqlite3.connect(path)
+    for statement in (
+        "CREATE TABLE classes (dataset TEXT NOT NULL, name TEXT NOT NULL, color TEXT NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (dataset, name))",
+        "CREATE TABLE assignments (dataset TEXT NOT NULL, label INTEGER NOT NULL, class TEXT NOT NULL, PRIMARY KEY (dataset, label))",
+        "CREATE TABLE exclusions (dataset TEXT NOT NULL, label INTEGER NOT NULL, PRIMARY KEY (dataset, label))",
+        "CREATE TABLE revisions (dataset TEXT NOT NULL PRIMARY KEY, revision INTEGER NOT NULL)",
+        "INSERT INTO exclusions VALUES ('a', 7)",
+        "PRAGMA user_version = 2",
+    ):
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+    with AnnotationStore(tmp_path) as store:
+        assert store.excluded("a") == [7]
+        model_id = store.save_model("a", b"model")
+        assert store.model("a") == (model_id, b"model")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from regionscope._version import __version__
 from regionscope.annotations import AnnotationStore
+from regionscope.classifier import Classifier, ClassifierError, load_classifier, train_classifier
 from regionscope.contours import RegionContours, region_contours
 from regionscope.errors import FilterError, InputFileError, MeasurementError, RegionscopeError
 from regionscope.export import export_labels, export_table, read_session, select_rows, with_class_column, write_session
@@ -23,6 +24,8 @@ from regionscope.segmentation import METHODS, segment
 __all__ = [
     "__version__",
     "AnnotationStore",
+    "Classifier",
+    "ClassifierError",
     "DEFAULT_PROPERTIES",
     "METHODS",
     "FilterError",
@@ -36,6 +39,7 @@ __all__ = [
     "export_labels",
     "export_table",
     "filter_table",
+    "load_classifier",
     "load_image",
     "load_labels",
     "measure",
@@ -47,6 +51,7 @@ __all__ = [
     "region_contours",
     "segment",
     "select_rows",
+    "train_classifier",
     "with_class_column",
     "write_session",
 ]

@@ -1,4 +1,4 @@
-"""The ``regionscope`` command: ``measure`` and ``view``.
+"""The ``regionscope`` command: ``measure``, ``view`` and ``classify``.
 
 Exit codes: 0 success, 1 bad input (a one-line message on stderr naming the file
 and the problem; ``--debug`` adds the traceback), 2 usage errors. A table piped
@@ -168,6 +168,8 @@ def build_parser():
         "them from it while they are unchanged: nothing is measured again; needs --labels",
     )
     view.set_defaults(run=run_view)
+
+    _add_classify_parser(commands)
 
     hash_password = commands.add_parser(
         "hash-password",
@@ -699,6 +701,345 @@ def run_view(args):
     except SegmentationError as exc:
         # Name the image, as `measure` does (the coins sample has no file).
         raise SegmentationError(f"{args.image or 'the coins sample'}: {exc}") from exc
+    return 0
+
+
+# --------------------------------------------------------------------------
+# regionscope classify
+# --------------------------------------------------------------------------
+
+CLASSIFY_EXAMPLES = """\
+examples:
+  regionscope classify --train-from cells-classes.csv --save-model cells.skops    # the explorer's table with classes
+  regionscope classify other.csv --model cells.skops -o other-classes.csv         # a table from regionscope measure
+  regionscope classify other.tif --labels other_mask.tif --model cells.skops -o other-classes.parquet
+  regionscope classify --train-from cells.tif --train-labels mask.tif --save-model cells.skops   # classes saved in the explorer
+  regionscope classify other.tif --labels other_mask.tif --train-from cells-classes.csv --features area,intensity_mean
+
+INPUT is an image (measured as `regionscope measure` measures it: --labels, or segmented with the
+segmentation options) or a region table (.csv, .tsv, .parquet, as written by `regionscope measure`).
+The output is its table with two more columns, predicted_class and predicted_probability
+(the share of the forest's trees that voted for it); without -o it is printed.
+
+--train-from SOURCE is a table with a `class` column (the explorer's Export > table with classes;
+rows with an empty class are not examples) or an image whose classes were given in the explorer:
+they are read from the workspace (--workspace, $REGIONSCOPE_WORKSPACE or the user data folder) for
+the same files and settings as `regionscope view` was given (--train-labels, --pixel-size, the
+segmentation options); excluded regions are no examples. The classifier is a random forest
+(scikit-learn) on the shape and intensity columns unless --features; --save-model keeps it as a
+.skops file, which --model loads (never a pickle).
+"""
+
+#: The columns classify adds to the table.
+PREDICTION_COLUMNS = ("predicted_class", "predicted_probability")
+
+
+def _add_classify_parser(commands):
+    classify = commands.add_parser(
+        "classify",
+        help="train a region classifier on the classes you gave, or apply one to a table or an image",
+        description="Give every region a predicted class: train a classifier on annotated regions, apply a saved one.",
+        epilog=CLASSIFY_EXAMPLES + "\n" + PROGRESS_NOTE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_input_arguments(classify, image_optional=True)
+    # The positional of the shared input arguments is an image; here it may be a table too.
+    for action in classify._actions:
+        if action.dest == "image":
+            action.metavar = "INPUT"
+            action.help = (
+                "the regions to classify: an image file (with --labels, or segmented) or a region table (.csv, .tsv, .parquet)"
+            )
+    _add_reading_arguments(classify)
+    classify.add_argument(
+        "--properties",
+        metavar="P1,P2,...",
+        help="properties to measure an image INPUT or SOURCE with (as in `regionscope measure`; default: measure's); "
+        "they must give the classifier's feature columns",
+    )
+    classify.add_argument("--model", metavar="MODEL", help="apply the classifier saved in MODEL (.skops)")
+    classify.add_argument(
+        "--train-from",
+        metavar="SOURCE",
+        help="train a classifier on SOURCE: a region table with a `class` column, or an image whose classes were "
+        "given in the explorer (read from the workspace)",
+    )
+    classify.add_argument("--train-labels", metavar="MASK", help="the label image of an image SOURCE (default: segment it)")
+    classify.add_argument("--save-model", metavar="MODEL", help="save the trained classifier to MODEL (.skops)")
+    classify.add_argument(
+        "--features",
+        metavar="F1,F2,...",
+        help="columns to train on (default: the numeric shape and intensity columns; not label, bbox, centroid)",
+    )
+    classify.add_argument(
+        "--trees", type=int, metavar="N", help="trees in the random forest (default 200; fewer train and predict faster)"
+    )
+    classify.add_argument(
+        "--workspace",
+        metavar="DIR",
+        help="folder where the explorer saved the classes of an image SOURCE (default: $REGIONSCOPE_WORKSPACE or the user data folder)",
+    )
+    classify.add_argument(
+        "--user", metavar="NAME", help="read the classes this user gave (a server with a login keeps each user's classes apart)"
+    )
+    classify.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="write the table with the predictions to OUT (.csv, .tsv or .parquet); default: print it",
+    )
+    classify.add_argument("--debug", action="store_true", help="show tracebacks")
+    classify.set_defaults(run=run_classify)
+
+
+def _is_table_file(path):
+    from regionscope.export import TABLE_FORMATS
+
+    return Path(path).suffix.lower() in TABLE_FORMATS
+
+
+def _check_classify_usage(args):
+    """Usage errors of ``regionscope classify``, before any work."""
+    if args.model and args.train_from:
+        raise UsageError("give either --model MODEL (apply a saved classifier) or --train-from SOURCE (train one), not both")
+    if not args.model and not args.train_from:
+        raise UsageError("give --model MODEL to apply a saved classifier, or --train-from SOURCE to train one")
+    training_only = {"--save-model": args.save_model, "--features": args.features, "--train-labels": args.train_labels}
+    given = [option for option, value in {**training_only, "--trees": args.trees}.items() if value is not None]
+    if args.model and given:
+        raise UsageError(
+            f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for training (--train-from); "
+            "a saved classifier keeps its own trees and feature columns"
+        )
+    if args.output and not args.image:
+        raise UsageError("-o writes the classified INPUT: give the table or image to classify")
+    if not args.image and not args.save_model:
+        raise UsageError("nothing to do: give INPUT to classify, or --save-model MODEL to keep the trained classifier")
+    if args.output:
+        output_format(args.output)
+    if args.image and _is_table_file(args.image) and args.labels:
+        raise UsageError("--labels is for an image INPUT; a table is classified as it is")
+    if args.train_from and _is_table_file(args.train_from) and args.train_labels:
+        raise UsageError("--train-labels is for an image SOURCE; a table brings its classes in its `class` column")
+    if args.trees is not None and args.trees < 1:
+        raise UsageError(f"--trees must be at least 1, not {args.trees}")
+    if args.user is not None and not args.user.strip():
+        raise UsageError("--user needs a user name")
+
+
+def _read_region_table(path):
+    """A region table file (CSV, TSV or Parquet by its extension), with its ``class`` column as text."""
+    import pandas as pd
+
+    from regionscope.errors import InputFileError
+
+    suffix = Path(path).suffix.lower()
+    try:
+        if suffix == ".parquet":
+            table = pd.read_parquet(path)
+        else:
+            # Class names stay text, also those that look like numbers ("1", "2").
+            table = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype={"class": "string"})
+    except FileNotFoundError:
+        raise InputFileError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputFileError(path, "is a folder, not a table file") from None
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise InputFileError(path, f"cannot read the table ({reason})") from None
+    if "label" not in table.columns:
+        raise InputFileError(path, "has no 'label' column; give a region table as written by `regionscope measure`")
+    if "class" in table.columns:
+        table["class"] = table["class"].astype("string")
+    return table
+
+
+def _classes_of_table(table, path):
+    """The user's classes of a table with a ``class`` column: by label, or by (image, label) with an ``image`` column."""
+    from regionscope.errors import InputFileError
+
+    if "class" not in table.columns:
+        raise InputFileError(
+            path, "has no 'class' column; export the table with classes from the explorer (Export > table), or add one"
+        )
+    given = table[table["class"].notna() & (table["class"].astype("string").str.strip() != "")]
+    labels = given["label"].tolist()
+    if "image" in table.columns:
+        keys = list(zip(given["image"].tolist(), labels))
+    else:
+        keys = labels
+    return dict(zip(keys, given["class"].astype(str).tolist()))
+
+
+def _training_set(args, options, properties):
+    """The table of SOURCE and the classes to train on."""
+    from regionscope.progress import stage
+
+    name = args.train_from
+    if _is_table_file(name):
+        stage(f"reading {Path(name).name}")
+        table = _read_region_table(name)
+        return table, _classes_of_table(table, name)
+    return _training_set_of_image(args, options, properties)
+
+
+def _training_set_of_image(args, options, properties):
+    """An image SOURCE measured as the explorer measured it, and the classes the explorer saved for it."""
+    from regionscope.annotations import AnnotationStore, default_workspace
+    from regionscope.annotations.store import DATABASE_NAME
+    from regionscope.dataset import dataset_id
+    from regionscope.errors import InputFileError
+    from regionscope.io import load_image, load_labels_for
+    from regionscope.measurement import measure_image
+    from regionscope.pipeline import segment_file_image
+    from regionscope.progress import stage
+
+    source, mask = args.train_from, args.train_labels
+    image = load_image(source, max_bytes=args.max_image_bytes)
+    if args.pixel_size is not None:
+        image = image.with_pixel_size(args.pixel_size)
+    if mask:
+        stage("reading training labels")
+        labels = load_labels_for(image, mask, max_bytes=args.max_image_bytes).data
+    else:
+        stage("segmenting the training image")
+        labels = segment_file_image(image, options)
+    # The id `regionscope view SOURCE [--labels MASK]` gives these files (registry.open_files -> prepare_dataset).
+    key = dataset_id(image, labels if mask else None, {} if mask else options)
+    if args.user:
+        key = f"{key}@{args.user.strip()}"  # as regionscope.app.security.annotation_key scopes a user's classes
+    workspace = Path(args.workspace).expanduser() if args.workspace else default_workspace()
+    shown = f"{source} with {mask}" if mask else f"{source} (segmented)"
+    how = f"regionscope view {source}" + (f" --labels {mask}" if mask else "")
+    if not (workspace / DATABASE_NAME).is_file():
+        raise InputFileError(
+            source,
+            f"no classes are saved in the workspace {workspace} (it has no {DATABASE_NAME}); give regions classes "
+            f"in the explorer ({how}) or point --workspace to the folder it used",
+        )
+    with AnnotationStore(workspace) as store:
+        assigned = store.assignments(key)
+        excluded = set(store.excluded(key))
+    classes = {label: name for label, name in assigned.items() if label not in excluded}
+    if not classes:
+        who = f" by user {args.user.strip()}" if args.user else ""
+        raise InputFileError(
+            source,
+            f"no region of {shown} has a class{who} in the workspace {workspace}; give regions classes in the explorer "
+            f"({how}, with the same --pixel-size and segmentation options) first",
+        )
+    stage("measuring the training image")
+    table = measure_image(image, labels, properties)
+    return table, classes
+
+
+def _class_counts(values):
+    """``"a 20, b 12"``: how many of each class, in the order of their names."""
+    import pandas as pd
+
+    counts = pd.Series(values, dtype=object).value_counts().sort_index()
+    return ", ".join(f"{name} {count:,}" for name, count in counts.items())
+
+
+def _train_from(args, options, properties):
+    """Train on ``--train-from``: the classifier, its report, and it saved with ``--save-model``."""
+    from regionscope.classifier import ClassifierError, train_classifier
+    from regionscope.progress import stage
+
+    table, classes = _training_set(args, options, properties)
+    features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
+    stage("training")
+    try:
+        model = train_classifier(table, classes, features, trees=200 if args.trees is None else args.trees)
+    except ClassifierError as exc:
+        raise ClassifierError(f"{args.train_from}: {exc}") from exc
+    quality = model.quality
+    if quality is not None and quality.accuracy is not None:
+        score = f"cross-validated accuracy {quality.accuracy:.1%} ({quality.folds} folds)"
+    else:
+        score = "too few examples per class to cross-validate"
+    used = [classes[key] for key in classes if key in _keys_of(table, classes)]
+    message = (
+        f"trained on {model.examples:,} regions of {len(model.classes)} classes ({_class_counts(used)}) "
+        f"from {args.train_from}, on {len(model.features)} feature columns; {score}"
+    )
+    if args.save_model:
+        stage(f"writing {Path(args.save_model).name}")
+        model.save(args.save_model)
+        message += f"; saved to {args.save_model}"
+    return model, message
+
+
+def _keys_of(table, classes):
+    """The region keys of a table, as its classes are keyed."""
+    if any(isinstance(key, tuple) for key in classes) and "image" in table.columns:
+        return set(zip(table["image"].tolist(), table["label"].tolist()))
+    return set(table["label"].tolist())
+
+
+def run_classify(args):
+    """``regionscope classify``: train a classifier or load one, then classify INPUT's regions."""
+    from regionscope.classifier import load_classifier
+    from regionscope.pipeline import labels_warning, measure_files, regions_text
+    from regionscope.progress import stage, stages
+
+    _check_classify_usage(args)
+    options = segmentation_options(args)
+    properties = args.properties.split(",") if args.properties else None
+    table_input = bool(args.image) and _is_table_file(args.image)
+    if args.image and not table_input:
+        warn_unused_segmentation(args, options)
+    # Stages: reading the model, or reading SOURCE (table: 1; image: read, labels, measure) and training;
+    # then saving it, reading INPUT (table: 1; image: read, labels, measure), classifying, writing.
+    if args.model:
+        n_stages = 1
+    else:
+        n_stages = (2 if _is_table_file(args.train_from) else 4) + bool(args.save_model)
+    if args.image:
+        n_stages += (1 if table_input else 3) + 1 + bool(args.output)
+    first = "reading the classifier" if args.model else "reading the training regions"
+    report = []
+    with stages(first, n_stages):
+        if args.model:
+            model = load_classifier(args.model, name=args.model)
+        else:
+            model, message = _train_from(args, options, properties)
+            report.append(message)
+        if args.image:
+            if table_input:
+                stage(f"reading {Path(args.image).name}")
+                table = _read_region_table(args.image)
+            else:
+                stage("reading image")
+                table, labels = measure_files(
+                    args.image,
+                    args.labels,
+                    properties=properties,
+                    segmentation=options,
+                    return_labels=True,
+                    max_bytes=args.max_image_bytes,
+                    pixel_size=args.pixel_size,
+                )
+                if args.labels:
+                    warning = labels_warning(args.labels, labels)
+                    if warning:
+                        warn(warning)
+            stage("classifying")
+            predictions = model.predict(table, where=args.image)
+            table = table.drop(columns=[c for c in PREDICTION_COLUMNS if c in table.columns])
+            for column in PREDICTION_COLUMNS:
+                table[column] = predictions[column]
+            if args.output:
+                stage(f"writing {Path(args.output).name}")
+                write_table(table, args.output)
+    for line in report:
+        print(line, file=sys.stderr)
+    if args.image:
+        counts = f" ({_class_counts(table['predicted_class'])})" if len(table) else ""
+        where = f" written to {args.output}" if args.output else ""
+        print(f"{regions_text(len(table))} classified{counts}{where}", file=sys.stderr)
+        if not args.output:
+            print(table.to_string(index=False) if len(table) else f"no regions (columns: {', '.join(table.columns)})")
     return 0
 
 

@@ -20,7 +20,7 @@ from pagetools import wait_text
 pytestmark = pytest.mark.browser
 
 VIEWPORTS = ((1280, 720), (1600, 1000), (1920, 1080))
-PANELS = ("Data", "Export")
+PANELS = ("Data", "Classifier", "Export")
 
 BOXES_JS = """(selectors) => Object.fromEntries(selectors.map((sel) => {
     const e = document.querySelector(sel);
@@ -89,6 +89,7 @@ def test_no_overlap_with_any_panel_open(stack_app, new_page, viewport):
             + [
                 ".rs-tools details:nth-child(1)",
                 ".rs-tools details:nth-child(2)",
+                ".rs-tools details:nth-child(3)",
                 "#rs-graph",
                 ".rs-hover-info",
                 ".rs-grid-box",
@@ -101,7 +102,9 @@ def test_no_overlap_with_any_panel_open(stack_app, new_page, viewport):
             assert not overlap(found[a], found[b]), f"{a} overlaps {b} at {what}: {found[a]} {found[b]}"
         for name in top_level:
             assert inside(found[name], window), f"{name} leaves the window at {what}: {found[name]}"
-        assert not overlap(found[".rs-tools details:nth-child(1)"], found[".rs-tools details:nth-child(2)"])
+        panels = [f".rs-tools details:nth-child({k})" for k in (1, 2, 3)]
+        for a, b in itertools.combinations(panels, 2):
+            assert not overlap(found[a], found[b]), f"{a} overlaps {b} at {what}"
         for part in ("#rs-graph", ".rs-hover-info", ".rs-image-panel .rs-toolbar"):
             assert inside(found[part], found[".rs-image-panel"]), f"{part} spills out of the image panel at {what}"
         assert not overlap(found["#rs-graph"], found[".rs-hover-info"])

@@ -10,6 +10,7 @@ them. Standard library only.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import sqlite3
 import threading
@@ -41,7 +42,14 @@ DATABASE_NAME = "annotations.sqlite3"
 #: 1: labels 1 to 2**63 - 1 stored as themselves.
 #: 2: labels 1 to 2**64 - 1 (uint64 label images), stored as signed 64-bit
 #: two's complement (see :func:`_to_sql`).
-SCHEMA_VERSION = 2
+#: 3: a trained classifier per dataset (``models``: a skops file's bytes and its id).
+SCHEMA_VERSION = 3
+
+_MODELS_TABLE = """CREATE TABLE IF NOT EXISTS models (
+        dataset TEXT NOT NULL PRIMARY KEY,
+        id TEXT NOT NULL,
+        model BLOB NOT NULL
+    )"""
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS classes (
@@ -67,6 +75,7 @@ _SCHEMA = (
         dataset TEXT NOT NULL PRIMARY KEY,
         revision INTEGER NOT NULL
     )""",
+    _MODELS_TABLE,
 )
 
 #: The statements that take a database from version ``n`` to ``n + 1``.
@@ -78,6 +87,8 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     # file ("written by a newer regionscope") instead of showing labels of
     # 2**63 and above as negative numbers.
     1: (),
+    # 2 -> 3: the classifier trained on a dataset's classes is kept beside them.
+    2: (_MODELS_TABLE,),
 }
 
 # --- labels in SQLite ------------------------------------------------------------
@@ -562,6 +573,56 @@ class AnnotationStore:
     def excluded(self, dataset: str | Dataset) -> list[int]:
         """The excluded labels of the dataset, sorted."""
         return self._read(dataset, _excluded)
+
+    # --- the trained classifier -------------------------------------------------
+
+    def save_model(self, dataset: str | Dataset, model: bytes) -> str:
+        """Keep the classifier trained on the dataset's classes (a skops file's bytes), replacing any.
+
+        Returns
+        -------
+        str
+            The model's id (a hash of its bytes): what a page compares to tell a new model.
+        """
+        if not isinstance(model, bytes | bytearray) or not model:
+            raise AnnotationError("a model to save must be the non-empty bytes of a classifier file")
+        model_id = hashlib.sha256(model).hexdigest()[:16]
+
+        def change(conn, key):
+            conn.execute(
+                "INSERT INTO models (dataset, id, model) VALUES (?, ?, ?) "
+                "ON CONFLICT (dataset) DO UPDATE SET id = excluded.id, model = excluded.model",
+                (key, model_id, bytes(model)),
+            )
+
+        self._write(dataset, change)
+        return model_id
+
+    def model(self, dataset: str | Dataset) -> tuple[str, bytes] | None:
+        """The dataset's classifier as ``(id, skops bytes)``, or None when none was trained."""
+
+        def query(conn, key):
+            row = conn.execute("SELECT id, model FROM models WHERE dataset = ?", (key,)).fetchone()
+            return None if row is None else (row[0], bytes(row[1]))
+
+        return self._read(dataset, query)
+
+    def model_id(self, dataset: str | Dataset) -> str | None:
+        """The id of the dataset's classifier (cheap: the bytes are not read), or None."""
+
+        def query(conn, key):
+            row = conn.execute("SELECT id FROM models WHERE dataset = ?", (key,)).fetchone()
+            return None if row is None else row[0]
+
+        return self._read(dataset, query)
+
+    def delete_model(self, dataset: str | Dataset) -> int:
+        """Forget the dataset's classifier (its predictions go with it)."""
+
+        def change(conn, key):
+            conn.execute("DELETE FROM models WHERE dataset = ?", (key,))
+
+        return self._write(dataset, change)
 
     # --- revision and snapshots -------------------------------------------------
 

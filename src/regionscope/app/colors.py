@@ -261,7 +261,9 @@ def class_colors(label_values, classes):
     assignments = classes.get("assignments") or {}
     if not assignments or not len(label_values):
         return colors
-    labels = np.fromiter((int(label) for label in assignments), dtype=np.int64, count=len(assignments))
+    # The labels' own dtype: uint64 labels above 2**63 do not fit int64.
+    dtype = label_values.dtype if label_values.dtype.kind in "iu" else np.int64
+    labels = np.fromiter((int(label) for label in assignments), dtype=dtype, count=len(assignments))
     names = list(assignments.values())
     positions = np.clip(np.searchsorted(label_values, labels), 0, len(label_values) - 1)
     for position, label, name in zip(positions, labels, names, strict=True):

@@ -11,9 +11,9 @@ Developer notes: the callback graph
 State lives in the browser: the dataset id (``rs-dataset``, sessionStorage),
 the focused region (``rs-focus``), the query's matching labels
 (``rs-query-result``) and the kept gates (``rs-gates``, localStorage, per
-dataset). Exclusions and classes live on the server, in the
+dataset). Exclusions, classes and the trained classifier live on the server, in the
 :class:`~regionscope.annotations.AnnotationStore` (SQLite), and reach the page
-as ``rs-excluded`` and ``rs-classes``. The server only looks datasets up by id
+as ``rs-excluded``, ``rs-classes`` and ``rs-model``. The server only looks datasets up by id
 in the app's :class:`~regionscope.app.registry.DatasetRegistry` (per user when
 a login is required); no callback mutates shared state. Each store's payload is
 declared in :mod:`regionscope.app.stores`. Ids below are written without the
@@ -36,6 +36,15 @@ Server callbacks (Python)::
       uploads, "Segment image", "open the default dataset" ──> rs-dataset (or a notice; the dataset stays)
     annotation_callbacks
       Exclude / Restore ──> rs-excluded;  Add class, class buttons, keys 1-9, "no class" ──> rs-classes
+    classifier_callbacks
+      rs-dataset ──> show_classifier ──> rs-model, quality picture, feature choices
+      rs-classes, rs-model ──> show_training_status ──> what training needs / what it used
+      Train, Load classifier, Remove classifier ──> rs-model, quality picture, grid rows (+ prediction
+          columns), colour-by options; rs-model ──> color_regions, run_query (queries about predictions)
+      Accept predictions ──> rs-classes;  Export classifier ──> download (the .skops bytes)
+    embedding_callbacks
+      PCA, UMAP (+ classifier features) ──> rs-embeddings, grid rows/columns (+ pca-1, pca-2, ...),
+          feature plot axes;  show_dataset and the classifier's refreshes keep the tab's axes
     export_callbacks
       export buttons ──> download (files made in a temporary folder that is deleted at once)
 
@@ -49,6 +58,7 @@ they serve::
         ──> composeFigure ──> the figure (its only writer)
     hoverData (+ rs-label-map, rs-overlay) ──> hover strip + grid row highlight/scroll
     clickData (+ rs-label-map, rs-overlay) ──> rs-focus, grid selectedRows/scrollTo;  cellClicked ──> rs-focus
+    Review uncertain (+ rs-model) ──> query box ({class} is nil), grid sorted by predicted_probability
     rs-query-result, rs-excluded, rs-gates ──> grid external filter ──> virtualRowData ──> overlay, count,
         feature plot, rs-scope (what an export of "shown"/"selected" means)
 
@@ -62,6 +72,7 @@ zoom changes never resend it.
 
 from __future__ import annotations
 
+import pandas as pd
 from dash import ClientsideFunction, State
 
 from regionscope.app.ids import ExplorerIds
@@ -110,8 +121,10 @@ class Explorer:
     def __init__(self, app, registry, *, default_dataset_id, upload_folder, annotations, session=None, name=""):
         from regionscope.app import (
             annotation_callbacks,
+            classifier_callbacks,
             clientside_callbacks,
             data_callbacks,
+            embedding_callbacks,
             export_callbacks,
             focus_callbacks,
             query_callbacks,
@@ -131,12 +144,19 @@ class Explorer:
         self.limits = SmallCache(size=16)
         self.full_planes = SmallCache(size=2)
         self.grids = SmallCache(size=8)  # the table's grid rows and columns, per dataset
+        # A classifier and its predictions, keyed by (dataset id, model id): the model's bytes
+        # are in the annotation store, and the same bytes always predict the same.
+        self.models = SmallCache(size=4)
+        # Embedding axes, keyed by (dataset id, method, features): a tab's rs-embeddings names them.
+        self.embeddings = SmallCache(size=8)
         for feature in (
             view_callbacks,
             query_callbacks,
             focus_callbacks,
             data_callbacks,
             annotation_callbacks,
+            classifier_callbacks,
+            embedding_callbacks,
             export_callbacks,
             clientside_callbacks,
         ):
@@ -163,6 +183,73 @@ class Explorer:
     def view_of(self, dataset):
         """What the viewer draws a dataset with: its outlines and label-index raster (:mod:`view_data`)."""
         return self.registry.view_of(dataset)
+
+    def classifier_of(self, dataset):
+        """The dataset's trained classifier (for this request's user) and its id, or ``(None, None)``."""
+        model_id = self.annotations.model_id(dataset.id)
+        if model_id is None:
+            return None, None
+        return self._model(dataset, model_id)[0], model_id
+
+    def predictions_of(self, dataset):
+        """Every region's ``predicted_class`` and ``predicted_probability`` (a DataFrame), or None without a classifier."""
+        model_id = self.annotations.model_id(dataset.id)
+        return None if model_id is None else self._model(dataset, model_id)[1]
+
+    def _model(self, dataset, model_id):
+        from regionscope.classifier import ClassifierError, load_classifier
+
+        def load():
+            saved = self.annotations.model(dataset.id)
+            if saved is None:  # removed since its id was read
+                return None, None
+            classifier = load_classifier(saved[1], name="the saved classifier")
+            try:
+                predictions = classifier.predict(dataset.table, where="this dataset's table")
+            except ClassifierError:
+                predictions = None  # a classifier for other columns: shown as such, predicts nothing here
+            return classifier, predictions
+
+        return self.models.get((dataset.id, model_id), load)
+
+    def embedding_of(self, dataset, method, features):
+        """Two embedding axes (``pca-1``, ``pca-2`` or ``umap-*``) of the dataset's regions, by table row."""
+        from regionscope.embedding import embed
+
+        return self.embeddings.get((dataset.id, method, tuple(features)), lambda: embed(dataset.table, list(features), method))
+
+    def added_columns(self, dataset, embeddings=None, predictions=None):
+        """What the page shows beside the dataset's own columns: predictions, then the tab's embedding axes.
+
+        Parameters
+        ----------
+        dataset : Dataset
+        embeddings : Embeddings or None
+            The tab's ``rs-embeddings`` store (ignored when it is another dataset's).
+        predictions : pandas.DataFrame, optional
+            Already read; default: the dataset's classifier's (none without one).
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            By table row; None when there is nothing to add.
+        """
+        from regionscope.app.classifier_callbacks import PREDICTED
+
+        if predictions is None:
+            predictions = self.predictions_of(dataset)
+        parts = [] if predictions is None else [predictions[list(PREDICTED)].reset_index(drop=True)]
+        if embeddings and embeddings.get("dataset") == dataset.id:
+            for method in embeddings.get("methods") or []:
+                parts.append(self.embedding_of(dataset, method, embeddings.get("features") or []).reset_index(drop=True))
+        return pd.concat(parts, axis=1) if parts else None
+
+    def table_of(self, dataset, embeddings=None, predictions=None):
+        """The dataset's table as the page shows it: with predictions and the tab's embedding axes."""
+        added = self.added_columns(dataset, embeddings, predictions)
+        if added is None:
+            return dataset.table
+        return dataset.table.assign(**{name: added[name].to_numpy() for name in added.columns})
 
     def dataset_of(self, store):
         """The tab's dataset; DatasetGoneError for an id this server does not hold for this user.

@@ -15,9 +15,9 @@ import numpy as np
 from dash import Input, Output, State, ctx, dcc, no_update
 
 from regionscope.app import display
-from regionscope.app.colors import overlay_coloring
 from regionscope.app.display import label_value
 from regionscope.app.notices import notice
+from regionscope.app.view_callbacks import shown_coloring
 from regionscope.app.view_picture import view_png
 from regionscope.errors import RegionscopeError
 from regionscope.export import export_labels, export_table, select_rows, session_dict, write_session
@@ -103,7 +103,7 @@ def register(explorer):
                 else:
                     suffix = ".csv" if ctx.triggered_id == ids.EXPORT_CSV else ".parquet"
                     path = Path(folder) / f"{file_stem(dataset)}-regions{suffix}"
-                    table = select_rows(dataset.table, labels=labels)
+                    table = select_rows(explorer.table_of(dataset), labels=labels)  # with predictions, if any
                     export_table(table, path, classes=assignments)
                 download = dcc.send_file(str(path))
         except RegionscopeError as exc:
@@ -134,7 +134,7 @@ def register(explorer):
         picture = display.display_plane(
             dataset.image, display.image_limits(dataset.image), plane, display.COMPOSITE if channel is None else channel
         )
-        colors, colorbar, legend = overlay_coloring(dataset.table, color_by, colormap, (low, high), classes)
+        colors, colorbar, legend = shown_coloring(explorer, dataset, color_by, colormap, (low, high), classes)
         shown = (scope or {}).get("visible")
         if shown is None:
             visible_rows = np.ones(len(dataset.table), dtype=bool)

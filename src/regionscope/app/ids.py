@@ -83,6 +83,21 @@ class ID(StrEnum):
     RESTORE = "rs-restore"
     CLEAR_FILTERS = "rs-clear-filters"
 
+    # Classifier panel
+    MODEL = "rs-model"  # the dataset's trained classifier as the page knows it (stores.Model)
+    CLASSIFIER_FEATURES = "rs-classifier-features"
+    TRAIN = "rs-train"
+    TRAIN_STATUS = "rs-train-status"
+    REVIEW = "rs-review"  # the least certain unclassified regions first
+    ACCEPT = "rs-accept"  # predictions become classes (selected, else shown regions)
+    MODEL_EXPORT = "rs-model-export"
+    MODEL_UPLOAD = "rs-model-upload"
+    MODEL_FORGET = "rs-model-forget"
+    QUALITY = "rs-quality"  # cross-validated confusion matrix and feature importances
+    EMBED_PCA = "rs-embed-pca"  # the feature plot's "PCA" button: two axes of the classifier's features
+    EMBED_UMAP = "rs-embed-umap"
+    EMBEDDINGS = "rs-embeddings"  # which embedding axes this tab added to the table (stores.Embeddings)
+
     # Export panel
     SCOPE = "rs-scope"  # {"visible": [labels], "selected": [labels]} from the grid
     EXPORT_ROWS = "rs-export-rows"  # all / visible / selected

@@ -34,6 +34,11 @@ HELP_TEXT = """
 * **Exclude**: select rows and press *Exclude selected*; they leave the image and the counts until *Restore all*.
 * **Classes**: add a class (name and colour), then select regions and press its button or its number key 1-9.
   Exclusions and classes are saved on the server at once, per dataset.
+* **Classifier**: give a few regions of each class their class (two at least), open *Classifier* and press
+  *Train*: every region gets a `predicted_class` and a `predicted_probability` (filter, query and colour by them).
+  *Review uncertain* lists the regions without a class of their own, least certain first: correct them with the
+  class keys and *Train* again. *Accept predictions* gives the selected (or shown) regions their predicted class;
+  your own classes always win.
 * **Colour by** any numeric column; pick the colormap, outlines or filled regions, and the opacity.
 * **Pan** by dragging, **zoom** with the mouse wheel; double-click resets the view.
 * **Open your own data** under *Data*: an image, then optionally its label mask (TIFF, PNG, JPEG, BMP, GIF, .npy).
@@ -153,6 +158,18 @@ def plot_panel(ids: ExplorerIds):
                 className="rs-control",
             ),
             html.Button("Keep selection as gate", id=ids.KEEP_GATE, className="rs-button"),
+            html.Button(
+                "PCA",
+                id=ids.EMBED_PCA,
+                className="rs-button",
+                title="add two axes: the principal components of the classifier's feature columns",
+            ),
+            html.Button(
+                "UMAP",
+                id=ids.EMBED_UMAP,
+                className="rs-button",
+                title="add two axes: a UMAP embedding of the classifier's feature columns (fitted on a sample above 50,000 regions)",
+            ),
         ],
     )
     plot = dcc.Graph(
@@ -338,6 +355,67 @@ def data_panel(ids: ExplorerIds):
     )
 
 
+def classifier_panel(ids: ExplorerIds):
+    """Train a classifier on the classes given so far; review, correct and accept its predictions."""
+    return html.Details(
+        className="rs-details rs-classifier",
+        children=[
+            html.Summary("Classifier"),
+            html.Div(
+                className="rs-toolbar",
+                children=[
+                    control(
+                        "Features",
+                        dcc.Dropdown(
+                            id=ids.CLASSIFIER_FEATURES,
+                            multi=True,
+                            options=[],
+                            value=[],
+                            placeholder="columns to learn from",
+                            style={"minWidth": "18rem", "maxWidth": "34rem"},
+                        ),
+                    ),
+                    html.Button(
+                        "Train",
+                        id=ids.TRAIN,
+                        className="rs-button rs-primary",
+                        title="train a random forest on the regions you gave classes; every region gets a predicted class",
+                    ),
+                    html.Button(
+                        "Review uncertain",
+                        id=ids.REVIEW,
+                        className="rs-button",
+                        title="show the regions without a class of their own, least certain prediction first",
+                    ),
+                    html.Button(
+                        "Accept predictions",
+                        id=ids.ACCEPT,
+                        className="rs-button",
+                        title="give the selected regions (or, with none selected, the shown ones) their predicted class; "
+                        "regions with a class of their own keep it",
+                    ),
+                    html.Button(
+                        "Export classifier", id=ids.MODEL_EXPORT, className="rs-button", title="download it as a .skops file"
+                    ),
+                    dcc.Upload(
+                        id=ids.MODEL_UPLOAD,
+                        className="rs-upload",
+                        accept=".skops",
+                        children=html.Span("Load classifier"),
+                        multiple=False,
+                    ),
+                    html.Button(
+                        "Remove classifier", id=ids.MODEL_FORGET, className="rs-button", title="remove it and its predictions"
+                    ),
+                ],
+            ),
+            html.Div(id=ids.TRAIN_STATUS, className="rs-train-status", role="status"),
+            # responsive: drawn while the panel is closed, it takes its width when opened.
+            dcc.Graph(id=ids.QUALITY, className="rs-quality", config={"displayModeBar": False}, responsive=True),
+        ],
+    )
+
+
 def export_panel(ids: ExplorerIds):
     """Take results away: the table, a label image, the view, the session."""
     return html.Details(
@@ -435,6 +513,8 @@ def build_layout(dataset_id, session=None, ids: ExplorerIds | None = None):
         dcc.Store(id=ids.EXCLUDED),
         dcc.Store(id=ids.CLASSES),
         dcc.Store(id=ids.CLASS_KEY),
+        dcc.Store(id=ids.MODEL),
+        dcc.Store(id=ids.EMBEDDINGS),
         dcc.Store(id=ids.GATES, data={}, storage_type="local"),
         dcc.Store(id=ids.SCOPE),
         dcc.Store(id=ids.SESSION, data=session_start(dataset_id, session)),
@@ -453,7 +533,7 @@ def build_layout(dataset_id, session=None, ids: ExplorerIds | None = None):
     )
     # Data and Export open in a strip above the views and push them down; the
     # views shrink (each scrolls inside its own panel) and nothing overlaps.
-    tools = html.Div(className="rs-tools", children=[data_panel(ids), export_panel(ids)])
+    tools = html.Div(className="rs-tools", children=[data_panel(ids), classifier_panel(ids), export_panel(ids)])
     page = html.Div(
         id=ids.ROOT,
         className="rs-app",

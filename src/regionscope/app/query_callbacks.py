@@ -5,7 +5,7 @@ Registered by :class:`regionscope.app.explorer.Explorer` (the callback graph is 
 
 from __future__ import annotations
 
-from dash import Input, Output
+from dash import Input, Output, ctx, no_update
 
 from regionscope.app.display import json_labels
 from regionscope.app.stores import QueryResult
@@ -16,7 +16,7 @@ from regionscope.query import filter_mask, parse_filter
 VALID, INVALID = "rs-query", "rs-query rs-invalid"
 
 
-def query_result(dataset, text, assignments):
+def query_result(dataset, text, assignments, table=None):
     """The ``rs-query-result`` of ``text`` on a dataset, and the error text ("" when it parses).
 
     Parameters
@@ -25,6 +25,8 @@ def query_result(dataset, text, assignments):
     text : str or None
     assignments : callable
         ``assignments() -> {label: class}``, called only for a query about classes.
+    table : pandas.DataFrame, optional
+        The table as the page shows it (with predictions); default the dataset's.
 
     Returns
     -------
@@ -38,7 +40,8 @@ def query_result(dataset, text, assignments):
     try:
         expression = parse_filter(text)
         # The class column costs a copy of the table and a database read: only for queries about classes.
-        table = with_class_column(dataset.table, assignments()) if "class" in text else dataset.table
+        table = dataset.table if table is None else table
+        table = with_class_column(table, assignments()) if "class" in text else table
         mask = filter_mask(table, expression)
     except RegionscopeError as exc:
         return None, str(exc), INVALID
@@ -56,9 +59,14 @@ def register(explorer):
         Output(ids.QUERY, "className"),
         Input(ids.QUERY, "value"),
         Input(ids.DATASET, "data"),
+        Input(ids.CLASSES, "data"),
+        Input(ids.MODEL, "data"),
     )
-    def run_query(text, store):
+    def run_query(text, store, _classes, _model):
         if not isinstance(text, str) or not text.strip():
             return query_result(None, text, None)
+        if ctx.triggered_id in (ids.CLASSES, ids.MODEL) and "class" not in text and "predicted_" not in text:
+            return no_update, no_update, no_update  # new classes or predictions do not change this query's rows
         dataset = explorer.dataset_of(store)
-        return query_result(dataset, text, lambda: explorer.annotations.assignments(dataset.id))
+        table = explorer.table_of(dataset) if "predicted_" in text else dataset.table
+        return query_result(dataset, text, lambda: explorer.annotations.assignments(dataset.id), table)

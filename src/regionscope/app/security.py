@@ -400,6 +400,10 @@ SCOPED_METHODS = frozenset(
         "revision",
         "snapshot",
         "restore_snapshot",
+        "save_model",
+        "model",
+        "model_id",
+        "delete_model",
     }
 )
 

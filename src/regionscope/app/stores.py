@@ -134,6 +134,26 @@ class Classes(TypedDict, total=False):
     revision: int
 
 
+class Model(TypedDict):
+    """``rs-model``: the dataset's trained classifier as the page shows it (``id`` None: none yet)."""
+
+    dataset: str
+    id: str | None  # changes with every new classifier
+    classes: list[str]
+    features: list[str]
+    examples: int  # regions it was trained on
+    accuracy: float | None  # cross-validated
+    review: str  # the query "Review" puts in the box
+
+
+class Embeddings(TypedDict):
+    """``rs-embeddings``: the embedding axes this tab added (``pca-1``, ``pca-2``, ...), made again on the server from this."""
+
+    dataset: str
+    methods: list[str]  # "pca", "umap", in the order they were asked for
+    features: list[str]  # the feature columns they embed
+
+
 class ClassKey(TypedDict):
     """``rs-class-key`` (written in the browser): a number key 1-9 pressed over the explorer."""
 

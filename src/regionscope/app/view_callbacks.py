@@ -13,6 +13,7 @@ from dash import Input, Output, State, ctx, no_update
 
 from regionscope.app import display
 from regionscope.app.annotation_callbacks import classes_state, excluded_state
+from regionscope.app.classifier_callbacks import PREDICTED, predicted_class_store
 from regionscope.app.colors import encode_bytes, numeric_columns, overlay_coloring
 from regionscope.app.data_callbacks import segmentation_controls, segmented_here
 from regionscope.app.display import HIDDEN, SHOWN, json_labels
@@ -50,13 +51,13 @@ def plot_axes(columns, x, y):
     return numeric, x, y_options, y
 
 
-def grid_of(dataset, assignments, cache):
+def grid_of(dataset, assignments, cache, added=None):
     """The grid's rows and column definitions for a dataset with its classes (``class`` after ``label``).
 
     The rows and columns of the table itself are made once per dataset (``cache``): on a
     10,000-region table they cost 120 ms, for every page that opens it. Only the class
-    column is made per request; rows without a class have no ``class`` field (the grid
-    shows it blank, as it shows null).
+    column and the added columns (predictions, embedding axes) are made per request; rows
+    without a class have no ``class`` field (the grid shows it blank, as it shows null).
 
     Parameters
     ----------
@@ -64,6 +65,8 @@ def grid_of(dataset, assignments, cache):
     assignments : dict of str to str
         ``{label (as text): class name}`` (the ``rs-classes`` store's).
     cache : SmallCache
+    added : pandas.DataFrame or None
+        More columns by table row, placed after ``class`` (:meth:`Explorer.added_columns`).
 
     Returns
     -------
@@ -72,13 +75,48 @@ def grid_of(dataset, assignments, cache):
     """
     rows, definitions = cache.get(dataset.id, lambda: (row_data(dataset.table), column_defs(dataset.table)))
     classes = with_class_column(dataset.table[["label"]], assignments)
-    class_definition = column_defs(classes[["class"]])[0]
+    more = classes[["class"]]
+    if added is not None:
+        more = more.assign(**{name: added[name].to_numpy() for name in added.columns})
     at = next((k + 1 for k, d in enumerate(definitions) if d["field"] == "label"), 0)
-    definitions = [*definitions[:at], class_definition, *definitions[at:]]
+    definitions = [*definitions[:at], *column_defs(more), *definitions[at:]]
     if assignments:
         names = classes["class"].astype(object).where(classes["class"].notna(), None).tolist()
         rows = [row if name is None else {**row, "class": name} for row, name in zip(rows, names, strict=True)]
+    if added is not None and len(added.columns):
+        # Floats to 4 decimals: what the grid shows, at a third of the JSON.
+        columns = {
+            name: (np.round(added[name].to_numpy(), 4) if added[name].dtype.kind == "f" else added[name].to_numpy()).tolist()
+            for name in added.columns
+        }
+        values = list(zip(*columns.values(), strict=True))
+        names = list(columns)
+        rows = [{**row, **dict(zip(names, value, strict=True))} for row, value in zip(rows, values, strict=True)]
     return rows, definitions
+
+
+def color_options(table):
+    """What can colour the regions: numeric columns, the class and, with a classifier, the predicted class."""
+    return numeric_columns(table) + ["class"] + (["predicted_class"] if "predicted_class" in table.columns else [])
+
+
+def shown_coloring(explorer, dataset, color_by, colormap, limits, classes):
+    """The regions' colours as the page shows them (:func:`~regionscope.app.colors.overlay_coloring`, with predictions).
+
+    ``predicted_class`` colours a region by its own class where it has one, else by the
+    prediction; without a classifier (removed meanwhile) predictions colour nothing and the
+    regions are coloured by area.
+    """
+    table = dataset.table
+    if color_by in PREDICTED:
+        predictions = explorer.predictions_of(dataset)
+        if predictions is None:
+            color_by = "area" if "area" in table.columns else "label"
+        else:
+            table = explorer.table_of(dataset, predictions=predictions)
+            if color_by == "predicted_class":
+                classes, color_by = predicted_class_store(classes, predictions), "class"
+    return overlay_coloring(table, color_by, colormap, limits, classes)
 
 
 def dataset_title(dataset, n_regions):
@@ -131,6 +169,7 @@ def register(explorer):
             ),
             excluded=Output(ids.EXCLUDED, "data"),
             classes=Output(ids.CLASSES, "data"),
+            embeddings=Output(ids.EMBEDDINGS, "data"),
         ),
         inputs=dict(store=Input(ids.DATASET, "data")),
         state=dict(
@@ -138,9 +177,10 @@ def register(explorer):
             hover_columns=State(ids.HOVER_COLUMNS, "value"),
             plot_x=State(ids.PLOT_X, "value"),
             plot_y=State(ids.PLOT_Y, "value"),
+            embeddings=State(ids.EMBEDDINGS, "data"),
         ),
     )
-    def show_dataset(store, color_by, hover_columns, plot_x, plot_y):
+    def show_dataset(store, color_by, hover_columns, plot_x, plot_y, embeddings):
         message = no_update  # keep the notice of the upload that brought this dataset
         dataset = dataset_of(store)  # gone: the error handler says so, nothing else is shown
         try:
@@ -148,10 +188,13 @@ def register(explorer):
         except RegionscopeError as exc:
             message = notice(str(exc))
             excluded, classes = {"dataset": dataset.id, "labels": []}, {"dataset": dataset.id, "classes": [], "assignments": {}}
-        rows, columns_defs = grid_of(dataset, classes["assignments"], explorer.grids)
-        table = dataset.table
+        if not embeddings or embeddings.get("dataset") != dataset.id:
+            embeddings = None  # another dataset's axes
+        added = explorer.added_columns(dataset, embeddings)
+        rows, columns_defs = grid_of(dataset, classes["assignments"], explorer.grids, added)
+        table = explorer.table_of(dataset, embeddings)
         columns = [definition["field"] for definition in columns_defs]
-        colorable = numeric_columns(table) + ["class"]
+        colorable = color_options(table)
         if color_by not in colorable:
             color_by = "area" if "area" in colorable else "label"
         channels = display.channel_choices(dataset.image)
@@ -179,6 +222,7 @@ def register(explorer):
             plot_axes=plot_axes(numeric_columns(table), plot_x, plot_y),
             excluded=excluded,
             classes=classes,
+            embeddings=embeddings,
         )
 
     @explorer.callback(
@@ -265,25 +309,27 @@ def register(explorer):
         Input(ids.CLASSES, "data"),
         Input(ids.COLOR_MIN, "value"),
         Input(ids.COLOR_MAX, "value"),
+        Input(ids.MODEL, "data"),
         State(ids.DATASET, "data"),
         prevent_initial_call=True,
     )
-    def color_regions(color_by, colormap, classes, low, high, store):
+    def color_regions(color_by, colormap, classes, low, high, model, store):
         dataset = dataset_of(store)
         unchanged = (no_update,) * 5
         placeholders = ("", "")
         if ctx.triggered_id == ids.COLOR_BY:
             low = high = None  # a range set for one property means nothing for another
         limits_shown = (low, high) if ctx.triggered_id == ids.COLOR_BY else (no_update, no_update)
-        if color_by == "class":
-            if ctx.triggered_id == ids.CLASSES and classes and classes.get("dataset") != dataset.id:
-                return unchanged
-            revision = (classes or {}).get("revision")
-        else:
-            if ctx.triggered_id == ids.CLASSES:
-                return unchanged  # classes do not change these colours
-            revision = f"{low}:{high}"
-        colors, colorbar, _legend = overlay_coloring(dataset.table, color_by, colormap, (low, high), classes)
+        predicted = color_by in PREDICTED
+        by_class = color_by in ("class", "predicted_class")
+        if ctx.triggered_id == ids.CLASSES and (not by_class or (classes and classes.get("dataset") != dataset.id)):
+            return unchanged  # classes do not change these colours
+        if ctx.triggered_id == ids.MODEL and not predicted:
+            return unchanged
+        revision = (classes or {}).get("revision") if by_class else f"{low}:{high}"
+        if predicted:
+            revision = f"{revision}:{(model or {}).get('id')}"
+        colors, colorbar, _legend = shown_coloring(explorer, dataset, color_by, colormap, (low, high), classes)
         if colorbar is not None:
             placeholders = tuple(f"{value:.4g}" for value in colorbar["auto"])
         overlay_colors = OverlayColors(

@@ -304,6 +304,22 @@
         return update.length ? {update} : noUpdate();
       },
 
+      /* "Review uncertain": the regions without a class of their own (the query the server
+         names in rs-model, a Model), sorted least certain prediction first. */
+      reviewUncertain: function (_clicks, model, explorer) {
+        if (!model || !model.id) {
+          window.dash_clientside.set_props(idsOf(explorer).NOTICE, {
+            children: html("Span", {className: "rs-error", children: "Train a classifier first: there is nothing to review."}),
+          });
+          return noUpdate();
+        }
+        const api = gridApi(idsOf(explorer));
+        if (api) {
+          api.applyColumnState({state: [{colId: "predicted_probability", sort: "asc"}], defaultState: {sort: null}});
+        }
+        return model.review;
+      },
+
       clearFilters: function (_clicks, gates, dataset, _explorer) {
         const copy = Object.assign({}, gates);
         delete copy[dataset && dataset.id];
