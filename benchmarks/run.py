@@ -12,7 +12,8 @@ Options: ``--quick`` (small sizes, few repetitions, about 1.5 minutes),
 interaction), ``--no-old``, ``--no-memory``, ``--chunked SIDE`` (only the
 chunked measurement on Dask, see ``benchmarks/chunked.py``), ``--classify`` (only the
 classifier: train on 500 regions, predict 1,000,000, see ``benchmarks/classify.py``), ``--classify-app``
-(queries answered while the app trains, ``benchmarks/classify_app.py``). See ``--help``.
+(queries answered while the app trains, ``benchmarks/classify_app.py``), ``--project IMAGES``
+(only measuring a project of many images, ``benchmarks/projects.py``). See ``--help``.
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ def parse_args(argv=None):
         help="only the chunked-measurement benchmark (benchmarks/chunked.py) at SIDE² (4096: 50k regions, 16384: 1M)",
     )
     parser.add_argument(
+        "--project",
+        type=int,
+        default=None,
+        metavar="IMAGES",
+        help="only the project benchmark (benchmarks/projects.py): IMAGES images of 1024², 1,000 regions each (issue: 200)",
+    )
+    parser.add_argument(
         "--classify",
         action="store_true",
         help="only the classifier benchmark (benchmarks/classify.py): train on 500 regions, predict 1,000,000",
@@ -68,6 +76,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.project:
+        from benchmarks.projects import main as projects_main
+
+        return projects_main(["--images", str(args.project)])
     if args.classify_app:
         from benchmarks.classify_app import main as classify_app_main
 

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,13 +11,7 @@ from skimage import measure as skmeasure
 
 from regionscope.cli import main
 
-DASK = str(Path(sys.executable).with_name("dask"))
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from dask_cluster import scheduler_address  # noqa: F401 - a fixture
 
 
 @pytest.fixture
@@ -36,65 +24,7 @@ def slide(tmp_path):
     return tmp_path
 
 
-@pytest.fixture
-def scheduler_address():
-    """A scheduler and two single-threaded workers, stopped afterwards."""
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    processes = [
-        subprocess.Popen(
-            [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    ]
-    try:
-        for _ in range(2):
-            processes.append(
-                subprocess.Popen(
-                    [
-                        DASK,
-                        "worker",
-                        address,
-                        "--host",
-                        "127.0.0.1",
-                        "--nthreads",
-                        "1",
-                        "--nworkers",
-                        "1",
-                        "--no-dashboard",
-                        "--memory-limit",
-                        "1GB",
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-        from distributed import Client
-
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with Client(address, timeout="5s") as client:
-                    client.wait_for_workers(2, timeout=60)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
-        yield address
-    finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def test_measure_on_a_running_cluster_equals_the_local_run(slide, scheduler_address, capsys):
+def test_measure_on_a_running_cluster_equals_the_local_run(slide, scheduler_address, capsys):  # noqa: F811 - the imported fixture
     local, remote = slide / "local.csv", slide / "remote.csv"
     args = [str(slide / "image.tif"), "--labels", str(slide / "labels.tif")]
     assert main(["measure", *args, "-o", str(local)]) == 0

@@ -17,6 +17,7 @@ from regionscope.errors import FilterError, InputFileError, MeasurementError, Re
 from regionscope.export import export_labels, export_table, read_session, select_rows, with_class_column, write_session
 from regionscope.io import ImageData, load_image, load_labels, read_image, read_labels
 from regionscope.measurement import DEFAULT_PROPERTIES, measure
+from regionscope.project import Project, measure_many
 from regionscope.query import filter_table, parse_filter
 from regionscope.segmentation import METHODS, segment
 
@@ -31,6 +32,7 @@ __all__ = [
     "ImageData",
     "InputFileError",
     "MeasurementError",
+    "Project",
     "RegionContours",
     "RegionscopeError",
     "explore",
@@ -41,6 +43,7 @@ __all__ = [
     "load_image",
     "load_labels",
     "measure",
+    "measure_many",
     "parse_filter",
     "read_image",
     "read_labels",

@@ -36,6 +36,9 @@ examples:
   regionscope measure ihc.png --channel blue --fill-holes --split-touching -o nuclei.csv
   regionscope measure cells.tif --labels mask.tif --filter "{area} > 100" --export-labels big_cells.tif
   regionscope measure slide.ome.tif --labels mask.ome.tif --store prepared/   # pyramids + Parquet, reused
+  regionscope measure plate1/ --labels-pattern "{stem}_mask.tif" -o plate1.parquet   # many images, one table
+  regionscope measure "plates/**/*.tif" --labels-pattern "{stem}_mask.tif" --project screen/   # resumable
+  regionscope measure --manifest screen.csv --project screen/ --scheduler tcp://10.0.0.5:8786
 """
 
 MAIN_EXAMPLES = """\
@@ -92,7 +95,8 @@ def build_parser():
         epilog=MEASURE_EXAMPLES + "\n" + PROGRESS_NOTE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_input_arguments(measure)
+    _add_input_arguments(measure, many=True)
+    _add_project_arguments(measure)
     _add_reading_arguments(measure)
     measure.add_argument(
         "--properties",
@@ -270,14 +274,17 @@ def store_report(entry):
     )
 
 
-def _add_input_arguments(parser, *, image_optional=False):
+def _add_input_arguments(parser, *, image_optional=False, many=False):
     from regionscope.segmentation import METHODS
 
     parser.add_argument(
         "image",
-        nargs="?" if image_optional else None,
+        nargs="*" if many else "?" if image_optional else None,
         metavar="IMAGE",
-        help="image file (TIFF, OME-TIFF, PNG, JPEG, BMP, GIF, .npy)",
+        help="image files, folders or globs (TIFF, OME-TIFF, PNG, JPEG, BMP, GIF, .npy); one file: its table as "
+        "always, several (or --manifest, --labels-pattern, --project): one table with an image column"
+        if many
+        else "image file (TIFF, OME-TIFF, PNG, JPEG, BMP, GIF, .npy)",
     )
     parser.add_argument(
         "--labels", metavar="MASK", help="label image (integer; boolean masks are labelled); default: segment IMAGE"
@@ -436,6 +443,10 @@ def run_measure(args):
     from regionscope.progress import stage, stages
     from regionscope.query import filter_table, parse_filter
 
+    if _measures_many(args):
+        return run_measure_many(args)
+    args.image = args.image[0]  # one image file: the single-image command as it always was
+
     if args.output:
         output_format(args.output)  # a usage error before any work
     options = segmentation_options(args)
@@ -491,6 +502,142 @@ def run_measure(args):
     if not args.output and entry is None:
         print(table.to_string(index=False) if len(table) else f"no regions (columns: {', '.join(table.columns)})")
     return 0
+
+
+# ------------------------------------------------------- measure, many images
+
+
+def _add_project_arguments(parser):
+    group = parser.add_argument_group(
+        "many images",
+        "measure several images (files, folders, globs, a manifest) into one table with an image column, in "
+        "parallel on Dask (--scheduler, --workers, --memory-limit apply)",
+    )
+    group.add_argument(
+        "--manifest",
+        metavar="FILE.csv",
+        help="CSV with a column 'image' (paths relative to the CSV), optionally 'labels' and 'name', and any "
+        "metadata columns (well, field, condition, ...), which go into the tables",
+    )
+    group.add_argument(
+        "--labels-pattern",
+        metavar="PATTERN",
+        help="where each image's mask is, relative to the image's folder, e.g. '{stem}_mask.tif' or 'masks/{stem}.png' "
+        "({stem}: the name without extension, {name}: with it, {ext}: the extension); files matching it are masks, "
+        "not images; images without a mask are segmented",
+    )
+    group.add_argument(
+        "--project",
+        metavar="DIR",
+        help="keep the run in the project folder DIR (region table as Parquet per image, image table, thumbnails, "
+        "project.json); a second run skips the images measured with the same content and settings",
+    )
+
+
+def _looks_like_many(path):
+    from regionscope.project import GLOB_CHARACTERS
+
+    return os.path.isdir(path) or (not os.path.exists(path) and bool(GLOB_CHARACTERS & set(path)))
+
+
+def _measures_many(args):
+    """Whether ``measure`` measures a project (several inputs, a folder, a glob, a manifest) or one image file."""
+    if not args.image and not args.manifest:
+        raise UsageError("the following arguments are required: IMAGE (one or more, or --manifest FILE.csv)")
+    return bool(
+        args.manifest
+        or args.project
+        or args.labels_pattern
+        or len(args.image) != 1
+        or _looks_like_many(args.image[0])
+        or args.image[0].lower().endswith(".csv")
+    )
+
+
+def _check_many_options(args):
+    """Usage errors of ``measure`` on many images, before any work."""
+    if args.labels:
+        raise UsageError(
+            "--labels gives the mask of one image; for several images pair them with --labels-pattern "
+            "(e.g. '{stem}_mask.tif') or a manifest's labels column"
+        )
+    for option, given in (("--store", args.store), ("--export-labels", args.export_labels), ("--chunks", args.chunks)):
+        if given:
+            raise UsageError(f"{option} measures one image; it cannot be combined with several images, --manifest or --project")
+
+
+#: Failed images named one per line at the end of a run; the others are counted.
+SHOWN_FAILURES = 20
+
+
+def run_measure_many(args):
+    """``regionscope measure`` on many images: one table (or a project), a summary, exit 1 if any image failed."""
+    from regionscope.project import measure_many
+    from regionscope.query import filter_table, parse_filter
+
+    _check_many_options(args)
+    if args.output:
+        output_format(args.output)
+    options = segmentation_options(args)
+    with _naming_the_filter(args.filter):
+        expression = parse_filter(args.filter) if args.filter else None
+    properties = args.properties.split(",") if args.properties else None
+    table, images = measure_many(
+        args.image,
+        manifest=args.manifest,
+        labels_pattern=args.labels_pattern,
+        properties=properties,
+        segmentation=options,
+        project=args.project,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        memory_limit=args.memory_limit,
+        max_bytes=args.max_image_bytes,
+        pixel_size=args.pixel_size,
+        return_images=True,
+    )
+    for message in images["warning"].dropna():
+        warn(message)
+    measured = len(table)
+    if expression is not None:
+        with _naming_the_filter(args.filter):
+            table = filter_table(table, expression)
+    if args.output:
+        write_table(table, args.output)
+    elif not args.project:
+        print(table.to_string(index=False) if len(table) else f"no regions (columns: {', '.join(table.columns)})")
+    failed = images[images["status"] != "ok"]
+    for row in failed.head(SHOWN_FAILURES).itertuples():
+        print(f"regionscope: error: image {row.name} failed: {' '.join(str(row.error).split())}", file=sys.stderr)
+    if len(failed) > SHOWN_FAILURES:
+        print(f"regionscope: error: and {len(failed) - SHOWN_FAILURES} more images failed (see the image table)", file=sys.stderr)
+    print(many_report(images, measured, len(table), args), file=sys.stderr)
+    return EXIT_BAD_INPUT if len(failed) else 0
+
+
+def many_report(images, regions, written, args):
+    """The line ``measure`` of many images ends with: images measured, reused, failed; regions; where they went.
+
+    ``regions`` counts every region measured, ``written`` those written or printed (after ``--filter``).
+    """
+    from regionscope.pipeline import regions_text
+
+    count = len(images)
+    failed = int((images["status"] != "ok").sum())
+    reused = int(images["reused"].sum())
+    parts = [f"{count} image{'s' if count != 1 else ''}: {count - reused - failed} measured"]
+    if args.project:
+        parts.append(f"{reused} unchanged since the last run")
+    parts.append(f"{failed} failed")
+    text = f"{', '.join(parts)}; {regions_text(regions)}"
+    if args.project:
+        text += f" in project {args.project}"
+    if args.output:
+        if args.filter:
+            text += f", {written:,} after --filter written to {args.output}"
+        else:
+            text += f"{',' if args.project else ''} written to {args.output}"
+    return text
 
 
 class PortInUseError(RegionscopeError):

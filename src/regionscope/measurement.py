@@ -530,7 +530,9 @@ def with_physical_columns(table: pd.DataFrame, labels: np.ndarray, spacing: Sequ
     return pd.DataFrame(result, index=table.index)
 
 
-def measure_image(image: ImageData, labels: ArrayLike, properties: Sequence[str] | None = None) -> pd.DataFrame:
+def measure_image(
+    image: ImageData, labels: ArrayLike, properties: Sequence[str] | None = None, *, workers: int | None = None
+) -> pd.DataFrame:
     """:func:`measure` of an :class:`~regionscope.io.ImageData`: its pixel size and channel names used.
 
     Parameters
@@ -538,6 +540,8 @@ def measure_image(image: ImageData, labels: ArrayLike, properties: Sequence[str]
     image : ImageData
     labels : ndarray of int, shape (Y, X) or (Z, Y, X)
     properties : sequence of str or None
+    workers : int or None
+        As in :func:`measure`.
 
     Returns
     -------
@@ -550,4 +554,5 @@ def measure_image(image: ImageData, labels: ArrayLike, properties: Sequence[str]
         spacing=image.spacing,
         channel_names=image.channel_names,
         multichannel=image.has_channels,
+        workers=workers,
     )

@@ -65,6 +65,7 @@ def measure_files(
     return_labels: bool = False,
     max_bytes: int | str | None = None,
     pixel_size: float | Sequence[float] | None = None,
+    workers: int | None = None,
 ) -> pd.DataFrame | tuple[pd.DataFrame, np.ndarray]:
     """Read an image (and its labels) and measure every region.
 
@@ -89,6 +90,9 @@ def measure_files(
     pixel_size : float, sequence of float or None
         Micrometres per pixel, overriding the file's; with either, the table
         gets physical columns (``area_um2``, ...).
+    workers : int or None
+        Threads of the measurement, as in :func:`regionscope.measure` (1
+        inside a Dask task).
 
     Returns
     -------
@@ -98,18 +102,43 @@ def measure_files(
         Only with ``return_labels=True``.
     """
     with stages("reading image", 3, enabled=progress):
-        image = load_image(image_path, max_bytes=max_bytes)
-        if pixel_size is not None:
-            image = image.with_pixel_size(pixel_size)
-        if labels_path is None:
-            stage("segmenting")
-            labels = segment_file_image(image, segmentation)
-        else:
-            stage("reading labels")
-            labels = load_labels_for(image, labels_path, max_bytes=max_bytes).data
+        image, labels = load_labelled(
+            image_path, labels_path, segmentation=segmentation, max_bytes=max_bytes, pixel_size=pixel_size
+        )
         stage("measuring")
-        table = measure_image(image, labels, properties)
+        table = measure_image(image, labels, properties, workers=workers)
     return (table, labels) if return_labels else table
+
+
+def load_labelled(
+    image_path: str | os.PathLike,
+    labels_path: str | os.PathLike | None = None,
+    *,
+    segmentation: Mapping[str, Any] | None = None,
+    max_bytes: int | str | None = None,
+    pixel_size: float | Sequence[float] | None = None,
+) -> tuple[ImageData, np.ndarray]:
+    """Read an image and its labels, or segment it: the steps before :func:`measure_files` measures.
+
+    Parameters
+    ----------
+    image_path, labels_path, segmentation, max_bytes, pixel_size
+        As in :func:`measure_files`.
+
+    Returns
+    -------
+    image : ImageData
+        With ``pixel_size`` applied when given.
+    labels : ndarray of int, shape ``image.spatial_shape``
+    """
+    image = load_image(image_path, max_bytes=max_bytes)
+    if pixel_size is not None:
+        image = image.with_pixel_size(pixel_size)
+    if labels_path is None:
+        stage("segmenting")
+        return image, segment_file_image(image, segmentation)
+    stage("reading labels")
+    return image, load_labels_for(image, labels_path, max_bytes=max_bytes).data
 
 
 def labels_warning(labels_path: str | os.PathLike, labels: ArrayLike) -> str | None:

@@ -1,4 +1,4 @@
-"""Progress on stderr for the command line: one bar of named stages.
+"""Progress on stderr for the command line: one bar of named stages, or a count with an ETA.
 
 ``regionscope measure`` and ``view`` open a bar with :func:`stages`; the code
 doing the work (``pipeline.measure_files``, ``dataset.prepare_dataset``) names
@@ -108,3 +108,51 @@ def stage(description: str) -> None:
     bar.set_description_str(description, refresh=False)
     bar.update(1)
     bar.refresh()
+
+
+@contextmanager
+def count_bar(total: int, description: str, *, unit: str = "image", enabled: bool | None = None) -> Iterator[tqdm]:
+    """Show a bar counting ``total`` items on stderr, with the time left (``measure`` of many images).
+
+    Parameters
+    ----------
+    total : int
+        Number of items; ``bar.update(1)`` counts one done.
+    description : str
+        What is counted ("measuring").
+    unit : str
+        Singular name of an item, pluralised with "s".
+    enabled : bool or None
+        ``None``: see :func:`progress_enabled`.
+
+    Yields
+    ------
+    tqdm.tqdm
+        Set its postfix to say more (``bar.set_postfix_str("1 failed")``).
+    """
+    from tqdm import tqdm
+
+    show = progress_enabled(enabled)
+    bar = tqdm(
+        total=total,
+        desc=description,
+        unit=unit,
+        file=sys.stderr,
+        disable=None if show is None else not show,
+        leave=False,
+        dynamic_ncols=True,
+        bar_format=f"regionscope: {{desc}} {{n_fmt}}/{{total_fmt}} {unit}s |{{bar:20}}| {{elapsed}} elapsed, {{remaining}} left{{postfix}}",
+    )
+    stop = threading.Event()
+    ticker = None
+    if not bar.disable:
+        # The first image may take a while (workers starting): keep the elapsed time moving.
+        ticker = threading.Thread(target=_tick, args=(bar, stop), name="regionscope-progress", daemon=True)
+        ticker.start()
+    try:
+        yield bar
+    finally:
+        stop.set()
+        if ticker is not None:
+            ticker.join()
+        bar.close()
