@@ -748,7 +748,8 @@ def _add_classify_parser(commands):
         if action.dest == "image":
             action.metavar = "INPUT"
             action.help = (
-                "the regions to classify: an image file (with --labels, or segmented) or a region table (.csv, .tsv, .parquet)"
+                "the regions to classify: an image file (with --labels, or segmented), a region table (.csv, .tsv, "
+                ".parquet), or a project folder (every region of every image)"
             )
     _add_reading_arguments(classify)
     classify.add_argument(
@@ -761,8 +762,8 @@ def _add_classify_parser(commands):
     classify.add_argument(
         "--train-from",
         metavar="SOURCE",
-        help="train a classifier on SOURCE: a region table with a `class` column, or an image whose classes were "
-        "given in the explorer (read from the workspace)",
+        help="train a classifier on SOURCE: a region table with a `class` column, an image whose classes were "
+        "given in the explorer (read from the workspace), or a project folder (the regions annotated in any image)",
     )
     classify.add_argument("--train-labels", metavar="MASK", help="the label image of an image SOURCE (default: segment it)")
     classify.add_argument("--save-model", metavar="MODEL", help="save the trained classifier to MODEL (.skops)")
@@ -817,8 +818,10 @@ def _check_classify_usage(args):
         raise UsageError("nothing to do: give INPUT to classify, or --save-model MODEL to keep the trained classifier")
     if args.output:
         output_format(args.output)
-    if args.image and _is_table_file(args.image) and args.labels:
-        raise UsageError("--labels is for an image INPUT; a table is classified as it is")
+    if args.image and (_is_table_file(args.image) or _is_project_folder(args.image)) and args.labels:
+        raise UsageError("--labels is for an image INPUT; a table or a project is classified as it is")
+    if args.train_from and _is_project_folder(args.train_from) and args.train_labels:
+        raise UsageError("--train-labels is for an image SOURCE; a project brings its classes in its annotations")
     if args.train_from and _is_table_file(args.train_from) and args.train_labels:
         raise UsageError("--train-labels is for an image SOURCE; a table brings its classes in its `class` column")
     if args.trees is not None and args.trees < 1:
@@ -876,11 +879,36 @@ def _training_set(args, options, properties):
     from regionscope.progress import stage
 
     name = args.train_from
+    if _is_project_folder(name):
+        return _training_set_of_project(name)
     if _is_table_file(name):
         stage(f"reading {Path(name).name}")
         table = _read_region_table(name)
         return table, _classes_of_table(table, name)
     return _training_set_of_image(args, options, properties)
+
+
+def _is_project_folder(path):
+    """Whether ``path`` is a project folder written by ``regionscope measure --project``."""
+    return path is not None and (Path(path) / "project.json").is_file()
+
+
+def _training_set_of_project(folder):
+    """A project's regions of every image and the classes given to them in any image (keyed by (image, label))."""
+    from regionscope.errors import InputFileError
+    from regionscope.progress import stage
+    from regionscope.project import Project
+
+    stage(f"reading the project {Path(folder).name}")
+    project = Project.open(folder)
+    classes = project.classes()
+    if not classes:
+        raise InputFileError(
+            folder,
+            "no region of this project has a class; give regions classes in its annotations "
+            "(Project.annotations(), keyed by Project.annotation_key(image)) first",
+        )
+    return project.regions, classes
 
 
 def _training_set_of_image(args, options, properties):
@@ -986,7 +1014,7 @@ def run_classify(args):
     _check_classify_usage(args)
     options = segmentation_options(args)
     properties = args.properties.split(",") if args.properties else None
-    table_input = bool(args.image) and _is_table_file(args.image)
+    table_input = bool(args.image) and (_is_table_file(args.image) or _is_project_folder(args.image))
     if args.image and not table_input:
         warn_unused_segmentation(args, options)
     # Stages: reading the model, or reading SOURCE (table: 1; image: read, labels, measure) and training;
@@ -994,7 +1022,7 @@ def run_classify(args):
     if args.model:
         n_stages = 1
     else:
-        n_stages = (2 if _is_table_file(args.train_from) else 4) + bool(args.save_model)
+        n_stages = (2 if _is_table_file(args.train_from) or _is_project_folder(args.train_from) else 4) + bool(args.save_model)
     if args.image:
         n_stages += (1 if table_input else 3) + 1 + bool(args.output)
     first = "reading the classifier" if args.model else "reading the training regions"
@@ -1008,7 +1036,12 @@ def run_classify(args):
         if args.image:
             if table_input:
                 stage(f"reading {Path(args.image).name}")
-                table = _read_region_table(args.image)
+                if _is_project_folder(args.image):
+                    from regionscope.project import Project
+
+                    table = Project.open(args.image).regions  # every region of every image, keyed by (image, label)
+                else:
+                    table = _read_region_table(args.image)
             else:
                 stage("reading image")
                 table, labels = measure_files(

@@ -1130,3 +1130,23 @@ class Project:
         from regionscope.annotations import AnnotationStore
 
         return AnnotationStore(self.folder)
+
+    def classes(self, *, include_excluded: bool = False) -> dict[tuple[str, int], str]:
+        """Every classified region of every image: ``{(image, label): class name}``.
+
+        What :func:`regionscope.train_classifier` takes with :attr:`regions` to learn from the
+        regions annotated in any image. Excluded regions are left out unless asked for.
+        """
+        from regionscope.annotations.store import DATABASE_NAME
+
+        if not (self.folder / DATABASE_NAME).is_file():
+            return {}
+        classes = {}
+        with self.annotations() as store:
+            for image in self.names:
+                key = self.annotation_key(image)
+                excluded = set() if include_excluded else set(store.excluded(key))
+                for label, name in store.assignments(key).items():
+                    if label not in excluded:
+                        classes[(image, label)] = name
+        return classes
