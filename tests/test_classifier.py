@@ -10,6 +10,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
+from populations import POPULATIONS, three_populations
 
 import regionscope as rs
 from regionscope import classifier as classifier_module
@@ -22,8 +23,6 @@ from regionscope.classifier import (
     train_classifier,
     training_needs,
 )
-
-from conftest import POPULATIONS, three_populations
 
 skops_io = pytest.importorskip("skops.io")
 

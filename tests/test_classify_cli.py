@@ -6,13 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import tifffile
+from populations import POPULATIONS, three_populations
 
 import regionscope as rs
 from regionscope.annotations import AnnotationStore
 from regionscope.classifier import load_classifier
 from regionscope.cli import main
-
-from conftest import POPULATIONS, three_populations
 
 pytest.importorskip("skops.io")
 

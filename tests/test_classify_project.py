@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import tifffile
-
-from conftest import three_populations
+from populations import three_populations
 
 pytest.importorskip("sklearn")
 
