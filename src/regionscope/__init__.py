@@ -20,6 +20,7 @@ from regionscope.measurement import DEFAULT_PROPERTIES, measure
 from regionscope.project import Project, measure_many
 from regionscope.query import filter_table, parse_filter
 from regionscope.segmentation import METHODS, segment
+from regionscope.summary import summarize
 
 __all__ = [
     "__version__",
@@ -51,6 +52,7 @@ __all__ = [
     "region_contours",
     "segment",
     "select_rows",
+    "summarize",
     "train_classifier",
     "with_class_column",
     "write_session",

@@ -170,6 +170,7 @@ def build_parser():
     view.set_defaults(run=run_view)
 
     _add_classify_parser(commands)
+    _add_summary_parser(commands)
 
     hash_password = commands.add_parser(
         "hash-password",
@@ -1108,6 +1109,80 @@ def run_hash_password(args):
             raise UsageError("the two passwords differ")
     print(f"{args.name}:{hash_password(password)}")
     return 0
+
+
+SUMMARY_EXAMPLES = """examples:
+  regionscope summary plate/                                   regions per image, and per class
+  regionscope summary plate/ --by condition --filter "{area} > 100" -o by-condition.csv
+  regionscope summary plate/ --model cells.skops               predicted classes (yours win where given)
+"""
+
+
+def _add_summary_parser(commands):
+    summary = commands.add_parser(
+        "summary",
+        help="counts and fractions of regions per image or metadata group of a project, by class",
+        description="Per image (or per metadata group) of a project: its regions, how many pass a filter, "
+        "and how many of those have each class.",
+        epilog=SUMMARY_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    summary.add_argument("project", metavar="PROJECT", help="a project folder (regionscope measure --project)")
+    summary.add_argument("--by", default="image", metavar="COL[,COL]", help="group by these columns (default image)")
+    summary.add_argument("--filter", metavar="EXPR", help='count only regions matching EXPR, e.g. "{area} > 100"')
+    summary.add_argument(
+        "--model",
+        metavar="MODEL",
+        help="classes predicted by this classifier (.skops) where a region has no class of its own",
+    )
+    summary.add_argument("-o", "--output", metavar="OUT", help="write the summary here (.csv, .tsv, .parquet); default: print")
+    summary.add_argument("--debug", action="store_true", help="show tracebacks")
+    summary.set_defaults(run=run_summary)
+
+
+def run_summary(args):
+    """``regionscope summary``: a project's regions counted per group, shown and by class."""
+    from regionscope.classifier import load_classifier, merged_classes
+    from regionscope.errors import InputFileError
+    from regionscope.project import Project
+    from regionscope.query import filter_mask, parse_filter
+    from regionscope.summary import summarize
+
+    if args.output:
+        output_format(args.output)
+    if not _is_project_folder(args.project):
+        raise InputFileError(
+            args.project, "is not a project folder (no project.json); make one with regionscope measure --project"
+        )
+    project = Project.open(args.project)
+    regions = project.regions
+    own = project.classes()
+    classes = _classes_by_row(regions, own)
+    if args.model:
+        predicted = load_classifier(args.model, name=args.model).predict(regions, where=args.project)
+        classes = merged_classes(predicted, own)
+    shown = None
+    if args.filter:
+        try:
+            shown = filter_mask(regions, parse_filter(args.filter))
+        except RegionscopeError as exc:
+            raise UsageError(f"--filter: {exc}") from None
+    by = [c.strip() for c in args.by.split(",") if c.strip()]
+    table = summarize(regions, by, shown=shown, classes=classes if (own or args.model) else None)
+    if args.output:
+        write_table(table, args.output)
+        print(f"summary of {len(table)} group{'s' if len(table) != 1 else ''} written to {args.output}", file=sys.stderr)
+    else:
+        print(table.to_string(index=False))
+    return 0
+
+
+def _classes_by_row(regions, classes):
+    """The user's class of every region of a project table (None where none), from ``{(image, label): class}``."""
+    import pandas as pd
+
+    keys = zip(regions["image"].tolist(), regions["label"].tolist(), strict=True)
+    return pd.Series([classes.get(key) for key in keys], index=regions.index, dtype=object)
 
 
 def main(argv=None):
