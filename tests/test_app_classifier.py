@@ -20,9 +20,9 @@ from regionscope.app.classifier_callbacks import (
     with_predictions,
 )
 from regionscope.app.colors import UNCLASSIFIED_COLOR, class_colors
+from regionscope.app.grid import color_options, grid_of
 from regionscope.app.query_callbacks import query_result
 from regionscope.app.view_cache import SmallCache
-from regionscope.app.view_callbacks import color_options, grid_of
 from regionscope.classifier import ClassifierError, train_classifier
 from regionscope.dataset import prepare_dataset
 from regionscope.io import ImageData

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from regionscope.app.focus_callbacks import focus_zoom, nearest_plane
+from regionscope.app.grid import grid_of
 from regionscope.app.query_callbacks import INVALID, VALID, query_result
 from regionscope.app.view_cache import SmallCache
-from regionscope.app.view_callbacks import dataset_title, grid_of
+from regionscope.app.view_callbacks import dataset_title
 from regionscope.app.view_data import view_data
 from regionscope.dataset import prepare_dataset
 from regionscope.io import ImageData

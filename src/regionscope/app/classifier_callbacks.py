@@ -26,6 +26,7 @@ from plotly.subplots import make_subplots
 
 from regionscope.app.colors import next_class_color
 from regionscope.app.display import label_value
+from regionscope.app.grid import color_options, grid_of
 from regionscope.app.notices import notice
 from regionscope.app.stores import Model
 from regionscope.classifier import (
@@ -215,8 +216,6 @@ def register(explorer):
         The column definitions are sent only when the columns change (a first classifier, or
         its removal): sent again, they would put back the initial sort over the user's.
         """
-        from regionscope.app.view_callbacks import color_options, grid_of
-
         assignments = {str(label): name for label, name in annotations.assignments(dataset.id).items()}
         added = explorer.added_columns(dataset, embeddings)
         rows, columns = grid_of(dataset, assignments, explorer.grids, added)

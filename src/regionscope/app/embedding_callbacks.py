@@ -12,6 +12,7 @@ from __future__ import annotations
 from dash import Input, Output, State, ctx, no_update
 
 from regionscope.app.colors import numeric_columns
+from regionscope.app.grid import grid_of
 from regionscope.app.notices import notice
 from regionscope.app.stores import Embeddings
 from regionscope.classifier import default_features
@@ -31,7 +32,7 @@ def embeddings_with(embeddings, dataset_id, method, features):
 
 def register(explorer):
     """Attach the embedding callback."""
-    from regionscope.app.view_callbacks import grid_of, plot_axes
+    from regionscope.app.view_callbacks import plot_axes
 
     ids, annotations = explorer.ids, explorer.annotations
     buttons = {ids.EMBED_PCA: "pca", ids.EMBED_UMAP: "umap"}

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from regionscope.app.colors import numeric_columns
+from regionscope.export import with_class_column
+
 #: How floats are shown: 4 significant digits, no trailing zeros.
 FLOAT_FORMAT = {"function": "params.value == null ? '' : d3.format('.4~g')(params.value)"}
 #: Row id of a region: its label as a string (String() is unavailable in the grid's evaluator).
@@ -159,3 +162,52 @@ def default_hover_columns(table, limit=5):
     preferred = ["label", "area", "intensity_mean", "eccentricity", "solidity", "perimeter"]
     chosen = [c for c in preferred if c in table.columns]
     return chosen[:limit]
+
+
+def grid_of(dataset, assignments, cache, added=None):
+    """The grid's rows and column definitions for a dataset with its classes (``class`` after ``label``).
+
+    The rows and columns of the table itself are made once per dataset (``cache``): on a
+    10,000-region table they cost 120 ms, for every page that opens it. Only the class
+    column and the added columns (predictions, embedding axes) are made per request; rows
+    without a class have no ``class`` field (the grid shows it blank, as it shows null).
+
+    Parameters
+    ----------
+    dataset : Dataset
+    assignments : dict of str to str
+        ``{label (as text): class name}`` (the ``rs-classes`` store's).
+    cache : SmallCache
+    added : pandas.DataFrame or None
+        More columns by table row, placed after ``class`` (:meth:`Explorer.added_columns`).
+
+    Returns
+    -------
+    rows : list of dict
+    column_defs : list of dict
+    """
+    rows, definitions = cache.get(dataset.id, lambda: (row_data(dataset.table), column_defs(dataset.table)))
+    classes = with_class_column(dataset.table[["label"]], assignments)
+    more = classes[["class"]]
+    if added is not None:
+        more = more.assign(**{name: added[name].to_numpy() for name in added.columns})
+    at = next((k + 1 for k, d in enumerate(definitions) if d["field"] == "label"), 0)
+    definitions = [*definitions[:at], *column_defs(more), *definitions[at:]]
+    if assignments:
+        names = classes["class"].astype(object).where(classes["class"].notna(), None).tolist()
+        rows = [row if name is None else {**row, "class": name} for row, name in zip(rows, names, strict=True)]
+    if added is not None and len(added.columns):
+        # Floats to 4 decimals: what the grid shows, at a third of the JSON.
+        columns = {
+            name: (np.round(added[name].to_numpy(), 4) if added[name].dtype.kind == "f" else added[name].to_numpy()).tolist()
+            for name in added.columns
+        }
+        values = list(zip(*columns.values(), strict=True))
+        names = list(columns)
+        rows = [{**row, **dict(zip(names, value, strict=True))} for row, value in zip(rows, values, strict=True)]
+    return rows, definitions
+
+
+def color_options(table):
+    """What can colour the regions: numeric columns, the class and, with a classifier, the predicted class."""
+    return numeric_columns(table) + ["class"] + (["predicted_class"] if "predicted_class" in table.columns else [])

@@ -18,12 +18,11 @@ from regionscope.app.colors import encode_bytes, numeric_columns, overlay_colori
 from regionscope.app.data_callbacks import segmentation_controls, segmented_here
 from regionscope.app.display import HIDDEN, SHOWN, json_labels
 from regionscope.app.figure import base_figure, colorbar_marker
-from regionscope.app.grid import column_defs, default_hover_columns, row_data
+from regionscope.app.grid import color_options, default_hover_columns, grid_of
 from regionscope.app.layout import HISTOGRAM
 from regionscope.app.notices import notice
 from regionscope.app.stores import Detail, LabelMap, OverlayColors, Picture, Skeleton
 from regionscope.errors import RegionscopeError
-from regionscope.export import with_class_column
 from regionscope.pipeline import regions_text
 
 
@@ -49,55 +48,6 @@ def plot_axes(columns, x, y):
         intensity = [c for c in numeric if c.startswith("intensity_mean")]
         y = intensity[0] if intensity else next((c for c in numeric if c != x), HISTOGRAM)
     return numeric, x, y_options, y
-
-
-def grid_of(dataset, assignments, cache, added=None):
-    """The grid's rows and column definitions for a dataset with its classes (``class`` after ``label``).
-
-    The rows and columns of the table itself are made once per dataset (``cache``): on a
-    10,000-region table they cost 120 ms, for every page that opens it. Only the class
-    column and the added columns (predictions, embedding axes) are made per request; rows
-    without a class have no ``class`` field (the grid shows it blank, as it shows null).
-
-    Parameters
-    ----------
-    dataset : Dataset
-    assignments : dict of str to str
-        ``{label (as text): class name}`` (the ``rs-classes`` store's).
-    cache : SmallCache
-    added : pandas.DataFrame or None
-        More columns by table row, placed after ``class`` (:meth:`Explorer.added_columns`).
-
-    Returns
-    -------
-    rows : list of dict
-    column_defs : list of dict
-    """
-    rows, definitions = cache.get(dataset.id, lambda: (row_data(dataset.table), column_defs(dataset.table)))
-    classes = with_class_column(dataset.table[["label"]], assignments)
-    more = classes[["class"]]
-    if added is not None:
-        more = more.assign(**{name: added[name].to_numpy() for name in added.columns})
-    at = next((k + 1 for k, d in enumerate(definitions) if d["field"] == "label"), 0)
-    definitions = [*definitions[:at], *column_defs(more), *definitions[at:]]
-    if assignments:
-        names = classes["class"].astype(object).where(classes["class"].notna(), None).tolist()
-        rows = [row if name is None else {**row, "class": name} for row, name in zip(rows, names, strict=True)]
-    if added is not None and len(added.columns):
-        # Floats to 4 decimals: what the grid shows, at a third of the JSON.
-        columns = {
-            name: (np.round(added[name].to_numpy(), 4) if added[name].dtype.kind == "f" else added[name].to_numpy()).tolist()
-            for name in added.columns
-        }
-        values = list(zip(*columns.values(), strict=True))
-        names = list(columns)
-        rows = [{**row, **dict(zip(names, value, strict=True))} for row, value in zip(rows, values, strict=True)]
-    return rows, definitions
-
-
-def color_options(table):
-    """What can colour the regions: numeric columns, the class and, with a classifier, the predicted class."""
-    return numeric_columns(table) + ["class"] + (["predicted_class"] if "predicted_class" in table.columns else [])
 
 
 def shown_coloring(explorer, dataset, color_by, colormap, limits, classes):
