@@ -675,8 +675,13 @@ def run_view(args):
     from regionscope.segmentation import SegmentationError
 
     with app_extra_required("regionscope view"):
-        from regionscope.app.server import serve_files
+        from regionscope.app.server import serve_files, serve_project
 
+    if args.image and _is_project_folder(args.image):
+        # A project: its gallery and summary, and each image opened from its files when chosen.
+        check_port_free(args.host, args.port)
+        serve_project(args.image, host=args.host, port=args.port, auth_file=args.auth, no_auth=args.no_auth)
+        return 0
     if args.store is not None:
         _check_store_options(args)
     segmentation = segmentation_options(args)

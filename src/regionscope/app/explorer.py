@@ -45,6 +45,10 @@ Server callbacks (Python)::
     embedding_callbacks
       PCA, UMAP (+ classifier features) ──> rs-embeddings, grid rows/columns (+ pca-1, pca-2, ...),
           feature plot axes;  show_dataset and the classifier's refreshes keep the tab's axes
+    project_callbacks (only when a project is served)
+      query box, rs-classes, summary-by, rs-dataset ──> show_project ──> the cards' counts and look,
+          the summary table (the project's regions, never an image opened)
+      a gallery card ──> open_image ──> rs-dataset;  Summary (CSV) ──> download
     export_callbacks
       export buttons ──> download (files made in a temporary folder that is deleted at once)
 
@@ -107,6 +111,9 @@ class Explorer:
         Prefix of this explorer's component ids: ``""`` for the default
         explorer (ids ``rs-grid``, ...), any other short name for a second one
         in the same app (``"left"``: ``left-rs-grid``).
+    project : Project or None
+        A project (:class:`regionscope.project.Project`) whose images the explorer offers in a
+        gallery; ``annotations`` is then a :class:`~regionscope.app.project_callbacks.ProjectAnnotations`.
 
     Examples
     --------
@@ -118,7 +125,7 @@ class Explorer:
     >>> app.layout = lambda: html.Div([left.layout(), right.layout()])  # doctest: +SKIP
     """
 
-    def __init__(self, app, registry, *, default_dataset_id, upload_folder, annotations, session=None, name=""):
+    def __init__(self, app, registry, *, default_dataset_id, upload_folder, annotations, session=None, name="", project=None):
         from regionscope.app import (
             annotation_callbacks,
             classifier_callbacks,
@@ -127,6 +134,7 @@ class Explorer:
             embedding_callbacks,
             export_callbacks,
             focus_callbacks,
+            project_callbacks,
             query_callbacks,
             view_callbacks,
         )
@@ -137,6 +145,7 @@ class Explorer:
         self.upload_folder = upload_folder
         self.annotations = annotations
         self.session = session
+        self.project = project
         self.ids = ExplorerIds(name)
         self.report_error = error_reporter(self.ids)
         # Derived pixels of immutable datasets, keyed by dataset id: caches, not state.
@@ -158,13 +167,14 @@ class Explorer:
             classifier_callbacks,
             embedding_callbacks,
             export_callbacks,
+            project_callbacks,
             clientside_callbacks,
         ):
             feature.register(self)
 
     def layout(self):
         """The explorer's components, opening the default dataset (a new tree at every call)."""
-        return build_layout(self.default_dataset_id, self.session, self.ids)
+        return build_layout(self.default_dataset_id, self.session, self.ids, self.project)
 
     def callback(self, *dependencies, **options):
         """``app.callback`` for this explorer: its errors are said in its own header."""
@@ -183,6 +193,12 @@ class Explorer:
     def view_of(self, dataset):
         """What the viewer draws a dataset with: its outlines and label-index raster (:mod:`view_data`)."""
         return self.registry.view_of(dataset)
+
+    def open_project_image(self, name):
+        """Open one image of the served project (as ``regionscope view`` would open its files); its dataset."""
+        from regionscope.app.project_callbacks import open_project_image
+
+        return open_project_image(self.registry, self.project, name, self.annotations)
 
     def classifier_of(self, dataset):
         """The dataset's trained classifier (for this request's user) and its id, or ``(None, None)``."""

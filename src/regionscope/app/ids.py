@@ -98,6 +98,14 @@ class ID(StrEnum):
     EMBED_UMAP = "rs-embed-umap"
     EMBEDDINGS = "rs-embeddings"  # which embedding axes this tab added to the table (stores.Embeddings)
 
+    # Project panel (only when a project is served)
+    GALLERY = "rs-gallery"  # one card per image of the project
+    PROJECT_IMAGE = "rs-project-image"  # pattern-matching type of the gallery's cards
+    PROJECT_COUNT = "rs-project-count"  # pattern-matching type of the cards' count lines
+    SUMMARY_BY = "rs-summary-by"  # group the summary by image or a metadata column
+    SUMMARY_TABLE = "rs-summary-table"
+    SUMMARY_EXPORT = "rs-summary-export"
+
     # Export panel
     SCOPE = "rs-scope"  # {"visible": [labels], "selected": [labels]} from the grid
     EXPORT_ROWS = "rs-export-rows"  # all / visible / selected

@@ -17,6 +17,7 @@ from dash import dcc, html
 from regionscope.app.colors import CLASS_PALETTE, COLORMAPS
 from regionscope.app.grid import GRID_FIELD_OPTIONS, ROW_ID
 from regionscope.app.ids import ExplorerIds
+from regionscope.app.project_callbacks import gallery_cards
 from regionscope.app.stores import SessionStart, dataset_ref
 from regionscope.segmentation import AUTO_CHANNEL, DEFAULTS, METHODS
 
@@ -355,6 +356,41 @@ def data_panel(ids: ExplorerIds):
     )
 
 
+def project_panel(ids: ExplorerIds, project):
+    """The project's images as a gallery (click one to open it) and the summary per image or metadata group."""
+    summary = dag.AgGrid(
+        id=ids.SUMMARY_TABLE,
+        className="ag-theme-alpine rs-summary-grid",
+        rowData=[],
+        columnDefs=[],
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 80},
+        dashGridOptions={"domLayout": "autoHeight", **GRID_FIELD_OPTIONS},
+        style={"width": "100%"},
+    )
+    return html.Details(
+        className="rs-details rs-project",
+        open=True,
+        children=[
+            html.Summary(f"Project · {len(project.images)} images"),
+            html.Div(id=ids.GALLERY, className="rs-gallery", children=gallery_cards(ids, project)),
+            html.Div(
+                className="rs-toolbar",
+                children=[
+                    control(
+                        "Summary by",
+                        dcc.Dropdown(
+                            id=ids.SUMMARY_BY, options=["image"], value="image", clearable=False, style={"width": "10rem"}
+                        ),
+                    ),
+                    html.Button("Summary (CSV)", id=ids.SUMMARY_EXPORT, className="rs-button"),
+                    html.Span("follows the query box (over every image) and the classes", className="rs-control-label"),
+                ],
+            ),
+            html.Div(summary, className="rs-summary-box"),
+        ],
+    )
+
+
 def classifier_panel(ids: ExplorerIds):
     """Train a classifier on the classes given so far; review, correct and accept its predictions."""
     return html.Details(
@@ -478,7 +514,7 @@ def help_dialog(ids: ExplorerIds):
     )
 
 
-def build_layout(dataset_id, session=None, ids: ExplorerIds | None = None):
+def build_layout(dataset_id, session=None, ids: ExplorerIds | None = None, project=None):
     """The whole explorer, opening the dataset ``dataset_id``.
 
     Parameters
@@ -490,6 +526,8 @@ def build_layout(dataset_id, session=None, ids: ExplorerIds | None = None):
         settings the page opens with.
     ids : ExplorerIds or None
         The explorer's ids (default: the default explorer's, :class:`ID`).
+    project : Project or None
+        A project whose gallery and summary open above the views.
 
     Returns
     -------
@@ -534,6 +572,9 @@ def build_layout(dataset_id, session=None, ids: ExplorerIds | None = None):
     # Data and Export open in a strip above the views and push them down; the
     # views shrink (each scrolls inside its own panel) and nothing overlaps.
     tools = html.Div(className="rs-tools", children=[data_panel(ids), classifier_panel(ids), export_panel(ids)])
+    project_strip = (
+        [html.Div(className="rs-project-strip", children=[project_panel(ids, project)])] if project is not None else []
+    )
     page = html.Div(
         id=ids.ROOT,
         className="rs-app",
@@ -541,6 +582,7 @@ def build_layout(dataset_id, session=None, ids: ExplorerIds | None = None):
         children=[
             *stores,
             header,
+            *project_strip,
             tools,
             html.Main(className="rs-main", children=[image_panel(ids), table_panel(ids)]),
             help_dialog(ids),

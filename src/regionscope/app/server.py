@@ -56,6 +56,7 @@ def create_app(
     title="regionscope",
     access=None,
     upload_space_bytes=DEFAULT_MAX_BYTES,
+    project=None,
 ):
     """The Dash app, opening ``default_dataset`` for new browsers.
 
@@ -80,6 +81,9 @@ def create_app(
         Who may use the app (default: no authentication, loopback only).
     upload_space_bytes : int
         Size of the upload folder.
+    project : Project or None
+        Serve this project: its gallery and summary above the views; exclusions and classes go to
+        the project's own annotation store, keyed by image (``workspace`` is not used for them).
 
     Returns
     -------
@@ -118,12 +122,17 @@ def create_app(
     # pictures, which are base64 of PNG/JPEG) for 10% more bytes; CPU is what a
     # shared server runs out of first. Below 1 kB compressing saves nothing.
     app.server.config.update(COMPRESS_MIN_SIZE=1024, COMPRESS_LEVEL=1, COMPRESS_ALGORITHM=["gzip", "br", "deflate"])
-    store = AnnotationStore(workspace)
+    store = AnnotationStore(project.folder if project is not None else workspace)
     if session:
         snapshot = {key: session[key] for key in ("classes", "assignments", "excluded")}
         for user in access.principals() if access.authenticated else [None]:
             store.restore_snapshot(annotation_key(default_dataset.id, user), snapshot)
     annotations = UserAnnotations(store) if access.authenticated else store
+    if project is not None:
+        from regionscope.app.project_callbacks import ProjectAnnotations
+
+        annotations = ProjectAnnotations(annotations, project)  # image key first, then the user's scope
+        annotations.learn(default_dataset.id, default_dataset.name)
     explorer = Explorer(
         app,
         registry,
@@ -131,6 +140,7 @@ def create_app(
         upload_folder=uploads,
         annotations=annotations,
         session=session,
+        project=project,
     )
     app.layout = explorer.layout
     install(app, access)
@@ -295,6 +305,35 @@ def serve_files(
             access.port = int(server.effective_port)
             _announce(dataset, access, host)
             server.run()
+    finally:
+        close_app(app)
+
+
+def project_app(folder, *, access=None):
+    """The app of a project folder (``regionscope measure --project``), opening its first measured image."""
+    from regionscope.app.project_callbacks import open_project_image
+    from regionscope.project import Project
+
+    project = Project.open(folder)
+    measured = [
+        str(name) for name, status in zip(project.images["name"], project.images["status"], strict=True) if status == "ok"
+    ]
+    if not measured:
+        raise RegionscopeError(f"{folder}: no image of the project was measured; run regionscope measure --project again")
+    registry = DatasetRegistry()
+    dataset = open_project_image(registry, project, measured[0])
+    return create_app(dataset, registry, access=access, project=project), dataset
+
+
+def serve_project(folder, *, host="127.0.0.1", port=8050, auth_file=None, no_auth=False):
+    """Serve a project folder: its gallery and summary above the explorer of one image at a time."""
+    access = access_for(host, auth_file=auth_file, no_auth=no_auth, debug=False)
+    app, dataset = project_app(folder, access=access)
+    try:
+        server = _waitress(app, host, port)
+        access.port = int(server.effective_port)
+        _announce(dataset, access, host)
+        server.run()
     finally:
         close_app(app)
 
