@@ -29,6 +29,7 @@ def served_project(tmp_path):
             "image": ["plate/A01.tif", "plate/A02.tif", "plate/B01.tif"],
             "labels": ["plate/A01_mask.tif", "plate/A02_mask.tif", ""],
             "condition": ["control", "drug", "drug"],
+            "well": ["A01", "A02", "B01"],
         }
     ).to_csv(manifest, index=False)
     del plate
@@ -88,5 +89,16 @@ def test_gallery_query_classes_and_summary(served_project, new_page):
             "() => { const out = []; dash_ag_grid.getApi('rs-summary-table').forEachNode((n) => out.push(n.data)); return out; }"
         )
         assert [(row["condition"], row["regions"], row["n dead"]) for row in summary] == [("control", 4, 0), ("drug", 8, 1)]
+
+        # The plate: one cell per well; a click on B1 opens B01.
+        page.wait_for_selector("#rs-plate .heatmaplayer")
+        z = page.evaluate(
+            "() => document.querySelector('#rs-plate .js-plotly-plot').data[0].z.slice(0, 2).map((r) => r.slice(0, 3))"
+        )
+        assert z == [[1, 1, None], [1, None, None]]  # shown fractions; empty wells are blank
+        # The click as Plotly reports it (its heatmap hit-testing is Plotly's own; the cell's value was checked above).
+        page.evaluate("() => window.dash_clientside.set_props('rs-plate', {clickData: {points: [{x: '1', y: 'B', z: 1}]}})")
+        wait_text(page, "#rs-dataset-name", "B01")
+        wait_text(page, "#rs-notice", "well B1")
     finally:
         park(page)

@@ -105,6 +105,8 @@ class ID(StrEnum):
     SUMMARY_BY = "rs-summary-by"  # group the summary by image or a metadata column
     SUMMARY_TABLE = "rs-summary-table"
     SUMMARY_EXPORT = "rs-summary-export"
+    PLATE = "rs-plate"  # heatmap of a per-well value (when the images have wells)
+    PLATE_VALUE = "rs-plate-value"
 
     # Export panel
     SCOPE = "rs-scope"  # {"visible": [labels], "selected": [labels]} from the grid

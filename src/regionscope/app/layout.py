@@ -17,7 +17,7 @@ from dash import dcc, html
 from regionscope.app.colors import CLASS_PALETTE, COLORMAPS
 from regionscope.app.grid import GRID_FIELD_OPTIONS, ROW_ID
 from regionscope.app.ids import ExplorerIds
-from regionscope.app.project_callbacks import gallery_cards
+from regionscope.app.project_callbacks import gallery_cards, plate_positions
 from regionscope.app.stores import SessionStart, dataset_ref
 from regionscope.segmentation import AUTO_CHANNEL, DEFAULTS, METHODS
 
@@ -386,9 +386,30 @@ def project_panel(ids: ExplorerIds, project):
                     html.Span("follows the query box (over every image) and the classes", className="rs-control-label"),
                 ],
             ),
-            html.Div(summary, className="rs-summary-box"),
+            html.Div(
+                className="rs-project-views",
+                children=[html.Div(summary, className="rs-summary-box"), *plate_view(ids, project)],
+            ),
         ],
     )
+
+
+def plate_view(ids: ExplorerIds, project):
+    """The plate heatmap and its value chooser, when the images have wells (``well`` or ``row``/``column``)."""
+    if not plate_positions(project):
+        return []
+    return [
+        html.Div(
+            className="rs-plate-box",
+            children=[
+                control(
+                    "Plate",
+                    dcc.Dropdown(id=ids.PLATE_VALUE, options=["shown_fraction"], value="shown_fraction", clearable=False),
+                ),
+                dcc.Graph(id=ids.PLATE, config={"displayModeBar": False}, style={"height": "240px"}),
+            ],
+        )
+    ]
 
 
 def classifier_panel(ids: ExplorerIds):

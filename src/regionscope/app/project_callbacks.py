@@ -11,8 +11,10 @@ project's own annotation store under :meth:`Project.annotation_key` (:class:`Pro
 
 from __future__ import annotations
 
+import re
 import threading
 
+import numpy as np
 import pandas as pd
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
@@ -167,6 +169,118 @@ def card_counts(summary, names):
     return texts
 
 
+_WELL = re.compile(r"^\s*([A-Za-z]{1,2})\s*0*(\d{1,3})\s*$")
+
+
+def well_position(well):
+    """``"B03"`` (or ``"b3"``, ``"AA12"``) → ``(1, 2)``: the well's row and column, counted from 0; None if not a well."""
+    if not isinstance(well, str):
+        return None
+    match = _WELL.match(well)
+    if not match:
+        return None
+    letters, number = match.group(1).upper(), int(match.group(2))
+    row = 0
+    for letter in letters:  # A..Z, then AA.. as on 1536-well plates
+        row = row * 26 + (ord(letter) - ord("A") + 1)
+    return (row - 1, number - 1) if number >= 1 else None
+
+
+def _index(value, letters_allowed):
+    """A plate row or column as an index from 0: ``"B"`` (rows only) or ``2`` → 1; None if neither."""
+    if letters_allowed and isinstance(value, str) and value.strip().isalpha():
+        position = well_position(f"{value.strip()}1")
+        return None if position is None else position[0]
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number - 1 if number >= 1 else None
+
+
+def plate_positions(project):
+    """Each image's well as ``{name: (row, column)}``, from a ``well`` column (``B03``) or ``row`` and ``column``; {} without."""
+    columns = {c.lower(): c for c in project.metadata_columns}
+    positions = {}
+    for _, image in project.images.iterrows():
+        if "well" in columns:
+            position = well_position(image[columns["well"]])
+        elif "row" in columns and "column" in columns:
+            row, column = _index(image[columns["row"]], True), _index(image[columns["column"]], False)
+            position = None if row is None or column is None else (row, column)
+        else:
+            return {}
+        if position is not None:
+            positions[str(image["name"])] = position
+    return positions
+
+
+#: What the plate heatmap can show per well.
+PLATE_VALUES = ("shown_fraction", "shown", "regions")
+
+
+def plate_values(summary):
+    """The values the plate can show for a per-image summary: counts, the shown fraction, per class."""
+    classes = [c[2:] for c in summary.columns if c.startswith("n ") and c != "n no class"]
+    return [*PLATE_VALUES, *(f"n {c}" for c in classes), *(f"fraction {c}" for c in classes)]
+
+
+def plate_figure(summary, positions, value):
+    """A heatmap of ``value`` per well (images of a well added up; fractions of the sums); cells carry the well's images."""
+    import plotly.graph_objects as go
+
+    rows = 1 + max(r for r, _ in positions.values())
+    columns = 1 + max(c for _, c in positions.values())
+    rows, columns = max(rows, 8 if rows <= 8 else 16), max(columns, 12 if columns <= 12 else 24)
+    counts = {key: np.zeros((rows, columns)) for key in ("regions", "shown", "value")}
+    images = [[[] for _ in range(columns)] for _ in range(rows)]
+    kind = value.split(" ", 1)
+    for _, row in summary.iterrows():
+        if row["image"] not in positions:
+            continue
+        r, c = positions[row["image"]]
+        images[r][c].append(row["image"])
+        counts["regions"][r, c] += row["regions"]
+        counts["shown"][r, c] += row["shown"]
+        if kind[0] in ("n", "fraction") and len(kind) == 2:
+            counts["value"][r, c] += row[f"n {kind[1]}"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if value == "shown_fraction":
+            z = counts["shown"] / counts["regions"]
+        elif value in ("shown", "regions"):
+            z = counts[value].copy()
+        elif kind[0] == "fraction":
+            z = counts["value"] / counts["shown"]
+        else:
+            z = counts["value"].copy()
+    empty = np.array([[not images[r][c] for c in range(columns)] for r in range(rows)])
+    z[empty] = np.nan
+    letters = [chr(ord("A") + r) if r < 26 else "A" + chr(ord("A") + r - 26) for r in range(rows)]
+    text = [[", ".join(images[r][c]) for c in range(columns)] for r in range(rows)]
+    figure = go.Figure(
+        go.Heatmap(
+            z=[[None if np.isnan(v) else float(v) for v in row] for row in z],  # plain JSON, blank where no image
+            x=[str(c + 1) for c in range(columns)],
+            y=letters,
+            customdata=text,
+            colorscale="Viridis",
+            hoverongaps=False,
+            hovertemplate="well %{y}%{x}: %{z:.3g}<br>%{customdata}<extra></extra>",
+            colorbar={"title": {"text": value}, "thickness": 10},
+        )
+    )
+    figure.update_layout(
+        height=240,
+        margin={"l": 30, "r": 10, "t": 10, "b": 20},
+        # Categories: column numbers are names of columns here, not positions on a number line.
+        yaxis={"type": "category", "autorange": "reversed", "scaleanchor": "x", "constrain": "domain"},
+        xaxis={"type": "category", "side": "top", "constrain": "domain"},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="#f4f6fa",
+    )
+    return figure
+
+
 def register(explorer):
     """Attach the project gallery's callbacks (only when the explorer serves a project)."""
     project = explorer.project
@@ -225,6 +339,37 @@ def register(explorer):
         except RegionscopeError as exc:
             return no_update, notice(str(exc))
         return dataset_ref(dataset.id), notice(f"Opened {name}.", error=False)
+
+    positions = plate_positions(project)
+    if positions:
+
+        @explorer.callback(
+            Output(ids.PLATE, "figure"),
+            Output(ids.PLATE_VALUE, "options"),
+            Input(ids.QUERY, "value"),
+            Input(ids.CLASSES, "data"),
+            Input(ids.PLATE_VALUE, "value"),
+        )
+        def show_plate(text, _classes, value):
+            per_image, _ = project_summary(project, text, "image")
+            values = plate_values(per_image)
+            return plate_figure(per_image, positions, value if value in values else "shown_fraction"), values
+
+        @explorer.callback(
+            Output(ids.DATASET, "data", allow_duplicate=True),
+            Output(ids.NOTICE, "children", allow_duplicate=True),
+            Input(ids.PLATE, "clickData"),
+            prevent_initial_call=True,
+        )
+        def open_well(click):
+            point = ((click or {}).get("points") or [{}])[0]
+            row, column = well_position(f"{point.get('y', '')}1"), _index(point.get("x"), False)
+            names = [name for name in measured if row and positions.get(name) == (row[0], column)]
+            if not names:
+                return no_update, notice("No measured image in that well.", error=False)
+            dataset = explorer.open_project_image(names[0])
+            more = f" (the first of its {len(names)} images)" if len(names) > 1 else ""
+            return dataset_ref(dataset.id), notice(f"Opened {names[0]}, well {point['y']}{point['x']}{more}.", error=False)
 
     @explorer.callback(
         Output(ids.DOWNLOAD, "data", allow_duplicate=True),

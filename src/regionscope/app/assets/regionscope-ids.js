@@ -74,6 +74,8 @@
     SUMMARY_BY: "rs-summary-by",
     SUMMARY_TABLE: "rs-summary-table",
     SUMMARY_EXPORT: "rs-summary-export",
+    PLATE: "rs-plate",
+    PLATE_VALUE: "rs-plate-value",
     SCOPE: "rs-scope",
     EXPORT_ROWS: "rs-export-rows",
     EXPORT_CLASS: "rs-export-class",
