@@ -126,7 +126,8 @@ def test_measure_store_without_labels_segments_chunk_by_chunk_as_in_memory(blobs
 
 def test_a_segmented_entry_is_reused_with_the_same_settings_and_rebuilt_with_others(blobs, client, capsys, quiet, monkeypatch):
     folder, image = blobs
-    argv = ["measure", folder / "blobs.tif", "--store", folder / "store", "--chunks", "64", "--properties", "label,area"]
+    # 4 chunks, not 16: dask-image's labelling graph grows fast with the chunk count (20 s a build at 64).
+    argv = ["measure", folder / "blobs.tif", "--store", folder / "store", "--chunks", "128", "--properties", "label,area"]
     argv += ["--scheduler", client.scheduler.address]
     code, _, stderr = run_cli([*argv, "--min-size", "20"], capsys)
     assert code == 0, stderr
@@ -194,3 +195,21 @@ def test_prepare_refuses_what_cannot_be_segmented_chunk_by_chunk_naming_the_imag
     with pytest.raises(SegmentationError, match=r"blobs\.tif: channel 'green' does not exist"):
         prepare(folder / "store", folder / "blobs.tif", segmentation={"channel": "green"}, client=client)
     assert not (folder / "store" / "images").exists()
+
+
+def test_view_store_without_labels_opens_the_segmented_entry_and_reuses_it(blobs, client, capsys, monkeypatch):
+    pytest.importorskip("dash")
+    from regionscope import chunked
+    from regionscope.app.registry import DatasetRegistry
+    from regionscope.app.server import open_from_store
+
+    folder, image = blobs
+    real_dask_client = chunked.dask_client
+    monkeypatch.setattr(chunked, "dask_client", lambda scheduler=None, **options: real_dask_client(client.scheduler.address))
+    segmentation = {"method": "otsu", "min_size": 20}
+    dataset = open_from_store(DatasetRegistry(), folder / "store", folder / "blobs.tif", None, segmentation=segmentation)
+    assert same_regions(dataset.labels, segment(image, min_size=20))
+    capsys.readouterr()
+    again = open_from_store(DatasetRegistry(), folder / "store", folder / "blobs.tif", None, segmentation=segmentation)
+    assert again.id == dataset.id
+    assert "reused: the image and the segmentation settings are unchanged" in capsys.readouterr().err

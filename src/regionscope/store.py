@@ -395,9 +395,10 @@ def _segment_into(group, image, settings, chunks, client):
     # segment_chunked computes its threshold and counts with dask.compute: on this client too.
     with dask.config.set(scheduler=client.get):
         try:
-            result = segment_chunked(
-                image.to_dask(0), **options, multichannel=image.has_channels, chunks=_expand_chunks(side, image.spatial_shape)
-            )
+            # Read in the segmentation's chunks (a rechunk of small tiles would double dask-image's large graph).
+            spatial = _expand_chunks(side, image.spatial_shape)
+            pixels = image.to_dask(0, chunks=spatial + tuple(image.shape[image.spatial_ndim :]))
+            result = segment_chunked(pixels, **options, multichannel=image.has_channels)
         except SegmentationError as exc:
             raise SegmentationError(f"{image.location}: {exc}") from exc
     array = _write_level(group, "0", result.labels, client)
