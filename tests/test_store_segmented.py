@@ -213,3 +213,45 @@ def test_view_store_without_labels_opens_the_segmented_entry_and_reuses_it(blobs
     again = open_from_store(DatasetRegistry(), folder / "store", folder / "blobs.tif", None, segmentation=segmentation)
     assert again.id == dataset.id
     assert "reused: the image and the segmentation settings are unchanged" in capsys.readouterr().err
+
+
+# --- view IMAGE of a large image: the workspace's store ------------------------------------------
+
+
+def view_args(*argv):
+    from regionscope.cli import build_parser
+
+    return build_parser().parse_args(["view", *map(str, argv)])
+
+
+def test_view_of_a_large_image_prepares_it_into_the_workspace_store(blobs, capsys, monkeypatch):
+    from regionscope import cli
+
+    folder, _ = blobs
+    workspace = folder / "ws"
+    monkeypatch.setenv("REGIONSCOPE_AUTO_STORE_PIXELS", str(256 * 256 - 1))
+    assert cli.automatic_store(view_args(folder / "blobs.tif", "--workspace", workspace)) == workspace / "store"
+    assert capsys.readouterr().err == (
+        f"regionscope: {folder / 'blobs.tif'} has 65,536 pixels: preparing it into the store {workspace / 'store'} "
+        "(reused while unchanged) instead of reading it whole\n"
+    )
+    # At the threshold, and for files read whole anyway (PNG), nothing changes.
+    monkeypatch.setenv("REGIONSCOPE_AUTO_STORE_PIXELS", str(256 * 256))
+    assert cli.automatic_store(view_args(folder / "blobs.tif", "--workspace", workspace)) is None
+    monkeypatch.setenv("REGIONSCOPE_AUTO_STORE_PIXELS", "1")
+    (folder / "blobs.png").write_bytes(b"not read")
+    assert cli.automatic_store(view_args(folder / "blobs.png")) is None
+    # Options a store cannot take: read whole, with a warning.
+    assert cli.automatic_store(view_args(folder / "blobs.tif", "--fill-holes")) is None
+    assert "read whole: --fill-holes cannot be used with a store" in capsys.readouterr().err
+
+    # `regionscope view IMAGE` hands the store to the server (which prepares it, as tested above).
+    pytest.importorskip("dash")
+    served = {}
+    monkeypatch.setattr("regionscope.app.server.serve_files", lambda *args, **kwargs: served.update(kwargs))
+    monkeypatch.setattr(cli, "check_port_free", lambda host, port: None)
+    assert cli.main(["view", str(folder / "blobs.tif"), "--workspace", str(workspace)]) == 0
+    assert served["store"] == workspace / "store"
+    monkeypatch.setenv("REGIONSCOPE_AUTO_STORE_PIXELS", "bad")
+    assert cli.main(["view", str(folder / "blobs.tif")]) == 1
+    assert "$REGIONSCOPE_AUTO_STORE_PIXELS must be a number of pixels, not 'bad'" in capsys.readouterr().err

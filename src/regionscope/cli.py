@@ -61,6 +61,10 @@ examples:
   regionscope view cells.tif --host 0.0.0.0                 # for the lab: a token in the printed URL
   regionscope view cells.tif --host 0.0.0.0 --auth users.txt # users and passwords (regionscope hash-password)
 
+An image (OME-Zarr, TIFF, .npy) of more than 64 Mpixel ($REGIONSCOPE_AUTO_STORE_PIXELS
+overrides the number) is prepared into the store WORKSPACE/store the first time, as --store
+does, and opened from it while unchanged, instead of being read whole and measured at every open.
+
 Served by waitress. On 127.0.0.1 (the default) there is no login and everyone
 on this machine shares the datasets, exclusions and classes. On any other
 address a login is required: a random token in the printed URL, or the users
@@ -686,6 +690,46 @@ def check_port_free(host, port):
             raise PortInUseError(f"cannot serve on {host}:{port} ({exc.strerror or exc}); check --host and --port") from None
 
 
+def automatic_store(args):
+    """``view IMAGE`` of a large image: the workspace's store to prepare it into (saying so), or None.
+
+    Above :data:`regionscope.store.AUTO_STORE_PIXELS` pixels (``$REGIONSCOPE_AUTO_STORE_PIXELS``)
+    the image is prepared into ``WORKSPACE/store`` (keyed per image, reused while unchanged) instead
+    of being read whole and measured at every open; below it, and for options a store cannot take
+    (then with a warning), None.
+    """
+    from regionscope.store import large_image_pixels
+
+    pixels = large_image_pixels(args.image)
+    if pixels is None:
+        return None
+    blocking = [option for option, given in (("--pixel-size", args.pixel_size),) if given]
+    if not args.labels:
+        blocking += [
+            option
+            for option, given in (
+                ("--threshold local", args.threshold == "local"),
+                ("--fill-holes", args.fill_holes),
+                ("--split-touching", args.split_touching),
+            )
+            if given
+        ]
+    if blocking:
+        warn(f"{args.image} has {pixels:,} pixels but is read whole: {', '.join(blocking)} cannot be used with a store")
+        return None
+    from regionscope.annotations import default_workspace
+
+    workspace = Path(args.workspace).expanduser() if args.workspace else default_workspace()
+    store = workspace / "store"
+    print(
+        f"regionscope: {args.image} has {pixels:,} pixels: preparing it into the store {store} "
+        "(reused while unchanged) instead of reading it whole",
+        file=sys.stderr,
+        flush=True,
+    )
+    return store
+
+
 def run_view(args):
     """``regionscope view``: serve the explorer app."""
     from regionscope.extras import app_extra_required
@@ -694,6 +738,8 @@ def run_view(args):
     with app_extra_required("regionscope view"):
         from regionscope.app.server import serve_files
 
+    if args.store is None and args.image:
+        args.store = automatic_store(args)
     if args.store is not None:
         _check_store_options(args)
     segmentation = segmentation_options(args)

@@ -54,11 +54,14 @@ if TYPE_CHECKING:
     from regionscope.sources import ImageSource
 
 __all__ = [
+    "AUTO_STORE_PIXELS",
+    "AUTO_STORE_PIXELS_ENV",
     "SEGMENTED",
     "PreparedImage",
     "StoreError",
     "chunked_segmentation_settings",
     "downsample_labels",
+    "large_image_pixels",
     "open_entry",
     "prepare",
     "store_key",
@@ -69,6 +72,13 @@ SMALLEST_LEVEL = 512
 MANIFEST_VERSION = 1
 #: What stands for the label location in the key of an entry whose labels were segmented.
 SEGMENTED = "<segmented>"
+#: ``regionscope view`` prepares an image with more pixels (Y x X x Z) than this into the workspace's store
+#: instead of reading it whole: 64 Mpixel, an 8192² slide.
+AUTO_STORE_PIXELS = 64 * 2**20
+#: Environment variable that overrides :data:`AUTO_STORE_PIXELS` (a number of pixels).
+AUTO_STORE_PIXELS_ENV = "REGIONSCOPE_AUTO_STORE_PIXELS"
+#: Files whose shape is known without reading their pixels.
+_LAZY_SUFFIXES = (".zarr", ".tif", ".tiff", ".btf", ".npy")
 
 
 class StoreError(RegionscopeError):
@@ -117,6 +127,37 @@ def open_entry(folder: str | os.PathLike) -> PreparedImage:
     if not manifest.get("complete"):
         raise StoreError(f"{folder}: the store entry was not finished; prepare it again")
     return PreparedImage(folder, folder / "image.zarr", folder / "regions.parquet", manifest, reused=True)
+
+
+def large_image_pixels(location: str | os.PathLike, *, limit: int | None = None) -> int | None:
+    """The spatial pixel count of an image above ``limit``, or None for smaller (or unreadable) ones.
+
+    Only files whose shape is read without their pixels (OME-Zarr, TIFF, .npy,
+    URLs) are looked at; others are read whole as always, and an unreadable
+    file is left to the reader that reports it.
+
+    Parameters
+    ----------
+    location : str or os.PathLike
+    limit : int or None
+        Default: ``$REGIONSCOPE_AUTO_STORE_PIXELS``, else :data:`AUTO_STORE_PIXELS`.
+    """
+    from regionscope.sources import SourceError, open_source
+
+    if limit is None:
+        text = os.environ.get(AUTO_STORE_PIXELS_ENV, "").strip()
+        if text and not text.isdigit():
+            raise StoreError(f"${AUTO_STORE_PIXELS_ENV} must be a number of pixels, not {text!r}")
+        limit = int(text) if text else AUTO_STORE_PIXELS
+    name = str(location)
+    if not (name.lower().rstrip("/").endswith(_LAZY_SUFFIXES) or "://" in name):
+        return None
+    try:
+        with open_source(location) as source:
+            pixels = int(np.prod(source.spatial_shape))
+    except (SourceError, OSError):
+        return None
+    return pixels if pixels > limit else None
 
 
 def store_key(image_location: str | os.PathLike, labels_location: str | os.PathLike) -> str:
