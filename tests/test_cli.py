@@ -772,7 +772,7 @@ def test_view_with_an_unknown_channel_names_the_image(capsys, tmp_path, rgb_png,
 def test_view_store_usage_errors(tmp_path, capsys):
     image = tmp_path / "image.tif"
     tifffile.imwrite(image, np.zeros((8, 8), np.uint8))
-    code, _, err = run(["view", image, "--store", tmp_path / "store"], capsys)
-    assert code == 2 and "--store needs the label image (--labels MASK)" in err
+    code, _, err = run(["view", image, "--store", tmp_path / "store", "--fill-holes"], capsys)
+    assert code == 2 and "--fill-holes cannot be combined with --store without --labels" in err
     code, _, err = run(["view", image, "--labels", image, "--store", tmp_path / "store", "--pixel-size", "0.5"], capsys)
     assert code == 2 and "--pixel-size cannot be combined with --store" in err

@@ -274,18 +274,15 @@ def test_measure_store_shows_its_stages(slide, client, capsys, monkeypatch):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--labels", None], "--store needs the label image (--labels MASK)"),
         (["--export-labels", "x.tif"], "--export-labels cannot be combined with --store"),
         (["--pixel-size", "0.5"], "--pixel-size cannot be combined with --store"),
         (["--chunks", "0"], "--chunks must be a positive number of pixels, not '0'"),
     ],
-    ids=["no-labels", "export-labels", "pixel-size", "chunks"],
+    ids=["export-labels", "pixel-size", "chunks"],
 )
 def test_measure_store_usage_errors_exit_2_before_any_work(slide, capsys, extra, message):
     folder, _, _ = slide
     argv = ["measure", folder / "image.tif", "--labels", folder / "labels.tif", "--store", folder / "store", *extra]
-    if extra == ["--labels", None]:
-        argv = argv[:2] + argv[4:-2]
     code, out, err = run_cli(argv, capsys)
     assert (code, out) == (2, "")
     assert message in err and "Traceback" not in err

@@ -326,14 +326,15 @@ def measure_files_chunked(
     ----------
     image_path, labels_path : str or os.PathLike
         Anything :func:`regionscope.sources.open_source` opens. ``labels_path=None``
-        is a :class:`ChunkedMeasurementError` (segmenting chunk by chunk is not available).
+        is a :class:`ChunkedMeasurementError` (:func:`regionscope.store.prepare` segments chunk by chunk).
     Other parameters as in :func:`measure_chunked`.
     """
     from regionscope.sources import open_source
 
     if labels_path is None:
         raise ChunkedMeasurementError(
-            "chunked measurement needs a label image (--labels); segmenting a large image chunk by chunk is not available yet"
+            "chunked measurement needs a label image (--labels); to segment a large image chunk by chunk, "
+            "prepare it into a store (--store DIR)"
         )
     image = open_source(image_path)
     labels = open_source(labels_path)

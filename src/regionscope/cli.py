@@ -61,6 +61,10 @@ examples:
   regionscope view cells.tif --host 0.0.0.0                 # for the lab: a token in the printed URL
   regionscope view cells.tif --host 0.0.0.0 --auth users.txt # users and passwords (regionscope hash-password)
 
+An image (OME-Zarr, TIFF, .npy) of more than 64 Mpixel ($REGIONSCOPE_AUTO_STORE_PIXELS
+overrides the number) is prepared into the store WORKSPACE/store the first time, as --store
+does, and opened from it while unchanged, instead of being read whole and measured at every open.
+
 Served by waitress. On 127.0.0.1 (the default) there is no login and everyone
 on this machine shares the datasets, exclusions and classes. On any other
 address a login is required: a random token in the printed URL, or the users
@@ -121,8 +125,10 @@ def build_parser():
         "--store",
         metavar="DIR",
         help="build the prepared store in DIR (OME-Zarr pyramids of the image and labels, every region's table as "
-        "Parquet), or reuse it while the inputs are unchanged; needs --labels; measured on Dask; --filter applies "
-        "to -o only",
+        "Parquet), or reuse it while the inputs are unchanged; measured on Dask; --filter applies to -o only. "
+        "Without --labels the image is segmented chunk by chunk into the store (a global --threshold, "
+        "--dark-objects, --min-size, --channel; not --threshold local, --fill-holes or --split-touching) and "
+        "reused while the image and these settings are unchanged",
     )
     _add_chunked_arguments(measure)
     measure.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -165,7 +171,8 @@ def build_parser():
         "--store",
         metavar="DIR",
         help="prepare the image and labels into the store DIR the first time (as `measure --store` does) and open "
-        "them from it while they are unchanged: nothing is measured again; needs --labels",
+        "them from it while they are unchanged: nothing is measured again; without --labels the image is segmented "
+        "chunk by chunk (not with --threshold local, --fill-holes or --split-touching)",
     )
     view.set_defaults(run=run_view)
 
@@ -232,7 +239,21 @@ def _measure_chunked(args, properties):
 def _check_store_options(args):
     """Usage errors of ``--store`` (``measure`` and ``view``), before any work."""
     if not args.labels:
-        raise UsageError("--store needs the label image (--labels MASK); segmenting into a store is not available yet")
+        unsupported = [
+            option
+            for option, given in (
+                ("--threshold local", args.threshold == "local"),
+                ("--fill-holes", args.fill_holes),
+                ("--split-touching", args.split_touching),
+            )
+            if given
+        ]
+        if unsupported:
+            raise UsageError(
+                f"{', '.join(unsupported)} cannot be combined with --store without --labels: the store segments the image "
+                "chunk by chunk, with a global threshold and without filling holes or splitting; leave "
+                f"{'it' if len(unsupported) == 1 else 'them'} out, or give the label image (--labels MASK)"
+            )
     if getattr(args, "export_labels", None):
         raise UsageError(
             "--export-labels cannot be combined with --store: the store measures on Dask, without the labels in memory"
@@ -244,13 +265,14 @@ def _check_store_options(args):
 
 
 def _prepare_store(args, properties):
-    """``measure --store``: build or reuse the entry (see :func:`regionscope.store.prepare`)."""
+    """``measure --store``: build or reuse the entry (see :func:`regionscope.store.prepare`); without --labels, segmented."""
     from regionscope.store import prepare
 
     return prepare(
         args.store,
         args.image,
         args.labels,
+        segmentation=None if args.labels else segmentation_options(args),
         properties=properties,
         chunks=_chunk_side(args),
         scheduler=args.scheduler,
@@ -264,14 +286,14 @@ def store_report(entry):
     from regionscope.pipeline import regions_text
 
     regions = regions_text(entry.manifest.get("regions", 0))
+    segmented = "segmented" in entry.manifest.get("labels", {})
     if entry.reused:
-        return (
-            f"{entry.folder} reused: the image and labels are unchanged since it was written ({regions}); nothing was recomputed"
-        )
+        inputs = "the image and the segmentation settings are" if segmented else "the image and labels are"
+        return f"{entry.folder} reused: {inputs} unchanged since it was written ({regions}); nothing was recomputed"
     levels = entry.manifest.get("levels", 1)
     return (
-        f"{regions} and image and label pyramids of {levels} level{'s' if levels != 1 else ''} written to "
-        f"{entry.folder} ({entry.manifest.get('build_seconds', 0):.1f} s)"
+        f"{regions}{' segmented' if segmented else ''} and image and label pyramids of {levels} "
+        f"level{'s' if levels != 1 else ''} written to {entry.folder} ({entry.manifest.get('build_seconds', 0):.1f} s)"
     )
 
 
@@ -460,8 +482,8 @@ def run_measure(args):
         _check_store_options(args)
     warn_unused_segmentation(args, options)
     n_writes = bool(args.output) + bool(args.export_labels)
-    # The store's stages: opening and checking the inputs, measuring, the two pyramids.
-    first_stage, n_stages = ("checking the store", 4) if args.store else ("reading image", 3)
+    # The store's stages: opening and checking the inputs, (segmenting,) measuring, the two pyramids.
+    first_stage, n_stages = ("checking the store", 4 + (not args.labels)) if args.store else ("reading image", 3)
     entry = None
     with stages(first_stage, n_stages + n_writes):
         if args.store:
@@ -669,6 +691,46 @@ def check_port_free(host, port):
             raise PortInUseError(f"cannot serve on {host}:{port} ({exc.strerror or exc}); check --host and --port") from None
 
 
+def automatic_store(args):
+    """``view IMAGE`` of a large image: the workspace's store to prepare it into (saying so), or None.
+
+    Above :data:`regionscope.store.AUTO_STORE_PIXELS` pixels (``$REGIONSCOPE_AUTO_STORE_PIXELS``)
+    the image is prepared into ``WORKSPACE/store`` (keyed per image, reused while unchanged) instead
+    of being read whole and measured at every open; below it, and for options a store cannot take
+    (then with a warning), None.
+    """
+    from regionscope.store import large_image_pixels
+
+    pixels = large_image_pixels(args.image)
+    if pixels is None:
+        return None
+    blocking = [option for option, given in (("--pixel-size", args.pixel_size),) if given]
+    if not args.labels:
+        blocking += [
+            option
+            for option, given in (
+                ("--threshold local", args.threshold == "local"),
+                ("--fill-holes", args.fill_holes),
+                ("--split-touching", args.split_touching),
+            )
+            if given
+        ]
+    if blocking:
+        warn(f"{args.image} has {pixels:,} pixels but is read whole: {', '.join(blocking)} cannot be used with a store")
+        return None
+    from regionscope.annotations import default_workspace
+
+    workspace = Path(args.workspace).expanduser() if args.workspace else default_workspace()
+    store = workspace / "store"
+    print(
+        f"regionscope: {args.image} has {pixels:,} pixels: preparing it into the store {store} "
+        "(reused while unchanged) instead of reading it whole",
+        file=sys.stderr,
+        flush=True,
+    )
+    return store
+
+
 def run_view(args):
     """``regionscope view``: serve the explorer app."""
     from regionscope.extras import app_extra_required
@@ -682,6 +744,8 @@ def run_view(args):
         check_port_free(args.host, args.port)
         serve_project(args.image, host=args.host, port=args.port, auth_file=args.auth, no_auth=args.no_auth)
         return 0
+    if args.store is None and args.image:
+        args.store = automatic_store(args)
     if args.store is not None:
         _check_store_options(args)
     segmentation = segmentation_options(args)

@@ -9,6 +9,12 @@ Layout (plain OME-Zarr and Parquet that other tools open)::
         regions.parquet          the region table (regionscope.measure's columns)
         manifest.json            inputs' identities, properties, levels, what was written
 
+Without a label image the image is segmented chunk by chunk
+(:func:`regionscope.chunked_segmentation.segment_chunked`) straight into the
+label pyramid's level 0, which is then measured; the manifest's ``labels``
+holds the segmentation settings instead of a label file, so that the same
+settings reuse the entry and other settings rebuild it.
+
 ``<key>`` is derived from the image and label *locations*, so that one store
 holds many images; the manifest holds their *identities*
 (:meth:`regionscope.sources.ImageSource.identity`), so that a changed input
@@ -31,7 +37,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,11 +53,32 @@ if TYPE_CHECKING:
 
     from regionscope.sources import ImageSource
 
-__all__ = ["PreparedImage", "StoreError", "downsample_labels", "open_entry", "prepare", "store_key"]
+__all__ = [
+    "AUTO_STORE_PIXELS",
+    "AUTO_STORE_PIXELS_ENV",
+    "SEGMENTED",
+    "PreparedImage",
+    "StoreError",
+    "chunked_segmentation_settings",
+    "downsample_labels",
+    "large_image_pixels",
+    "open_entry",
+    "prepare",
+    "store_key",
+]
 
 #: Stop adding levels when the coarsest is at most this many pixels along Y and X.
 SMALLEST_LEVEL = 512
 MANIFEST_VERSION = 1
+#: What stands for the label location in the key of an entry whose labels were segmented.
+SEGMENTED = "<segmented>"
+#: ``regionscope view`` prepares an image with more pixels (Y x X x Z) than this into the workspace's store
+#: instead of reading it whole: 64 Mpixel, an 8192² slide.
+AUTO_STORE_PIXELS = 64 * 2**20
+#: Environment variable that overrides :data:`AUTO_STORE_PIXELS` (a number of pixels).
+AUTO_STORE_PIXELS_ENV = "REGIONSCOPE_AUTO_STORE_PIXELS"
+#: Files whose shape is known without reading their pixels.
+_LAZY_SUFFIXES = (".zarr", ".tif", ".tiff", ".btf", ".npy")
 
 
 class StoreError(RegionscopeError):
@@ -100,6 +127,37 @@ def open_entry(folder: str | os.PathLike) -> PreparedImage:
     if not manifest.get("complete"):
         raise StoreError(f"{folder}: the store entry was not finished; prepare it again")
     return PreparedImage(folder, folder / "image.zarr", folder / "regions.parquet", manifest, reused=True)
+
+
+def large_image_pixels(location: str | os.PathLike, *, limit: int | None = None) -> int | None:
+    """The spatial pixel count of an image above ``limit``, or None for smaller (or unreadable) ones.
+
+    Only files whose shape is read without their pixels (OME-Zarr, TIFF, .npy,
+    URLs) are looked at; others are read whole as always, and an unreadable
+    file is left to the reader that reports it.
+
+    Parameters
+    ----------
+    location : str or os.PathLike
+    limit : int or None
+        Default: ``$REGIONSCOPE_AUTO_STORE_PIXELS``, else :data:`AUTO_STORE_PIXELS`.
+    """
+    from regionscope.sources import SourceError, open_source
+
+    if limit is None:
+        text = os.environ.get(AUTO_STORE_PIXELS_ENV, "").strip()
+        if text and not text.isdigit():
+            raise StoreError(f"${AUTO_STORE_PIXELS_ENV} must be a number of pixels, not {text!r}")
+        limit = int(text) if text else AUTO_STORE_PIXELS
+    name = str(location)
+    if not (name.lower().rstrip("/").endswith(_LAZY_SUFFIXES) or "://" in name):
+        return None
+    try:
+        with open_source(location) as source:
+            pixels = int(np.prod(source.spatial_shape))
+    except (SourceError, OSError):
+        return None
+    return pixels if pixels > limit else None
 
 
 def store_key(image_location: str | os.PathLike, labels_location: str | os.PathLike) -> str:
@@ -187,15 +245,12 @@ def _ngff_axes(axes):
     return [{"name": a.lower(), "type": kinds[a]} for a in axes]
 
 
-def _write_pyramid(group, levels, axes, spacing, client, name):
-    """Write dask levels as datasets 0..n-1 of an NGFF multiscale group."""
-    import dask.array as da
-
+def _write_pyramid(group, levels, axes, spacing, client, name, *, written=0):
+    """Write dask levels as datasets 0..n-1 of an NGFF multiscale group (the first ``written`` are there already)."""
     datasets = []
     for i, level in enumerate(levels):
-        array = group.create_array(str(i), shape=level.shape, dtype=level.dtype, chunks=level.chunksize, overwrite=True)
-        future = da.store(level, array, lock=False, compute=False)
-        client.compute(future).result()
+        if i >= written:
+            _write_level(group, str(i), level, client)
         scale = [1.0] * len(axes)
         for k, axis in enumerate(axes):
             if axis in "YX":
@@ -206,11 +261,21 @@ def _write_pyramid(group, levels, axes, spacing, client, name):
     group.attrs["multiscales"] = [{"version": "0.4", "name": name, "axes": _ngff_axes(axes), "datasets": datasets}]
 
 
+def _write_level(group, path, level, client):
+    """Compute a dask array into the new zarr array ``group[path]`` on ``client``; the zarr array."""
+    import dask.array as da
+
+    array = group.create_array(path, shape=level.shape, dtype=level.dtype, chunks=level.chunksize, overwrite=True)
+    client.compute(da.store(level, array, lock=False, compute=False)).result()
+    return array
+
+
 def prepare(
     store: str | os.PathLike,
     image: str | os.PathLike | ImageSource,
-    labels: str | os.PathLike | ImageSource,
+    labels: str | os.PathLike | ImageSource | None = None,
     *,
+    segmentation: Mapping[str, object] | None = None,
     properties: Sequence[str] | None = None,
     label_method: str = "mode",
     client: Client | None = None,
@@ -228,7 +293,13 @@ def prepare(
         The store folder (created when missing).
     image, labels : str, os.PathLike or ImageSource
         Anything :func:`regionscope.sources.open_source` opens; the labels
-        have the image's spatial shape, (Y, X) or (Z, Y, X).
+        have the image's spatial shape, (Y, X) or (Z, Y, X). Without
+        ``labels`` the image is segmented chunk by chunk.
+    segmentation : mapping or None
+        Without ``labels``: the options of :func:`regionscope.segment`
+        (``channel`` may be a channel name), run by
+        :func:`regionscope.chunked_segmentation.segment_chunked`: a global
+        threshold, no hole filling or splitting. Ignored with ``labels``.
     properties : sequence of str or None
         As in :func:`regionscope.measure`.
     label_method : {"mode", "nearest"}
@@ -252,26 +323,32 @@ def prepare(
     Notes
     -----
     Inside :func:`regionscope.progress.stages` (the command line's bar) the
-    build names its stages: measuring, then each pyramid.
+    build names its stages: segmenting (without labels), measuring, then each pyramid.
+    The regions of a segmented entry are those of :func:`regionscope.segment`
+    with the same settings; their label numbers may differ.
     """
     from regionscope.chunked import dask_client
     from regionscope.sources import ImageSource, open_source
 
     image = image if isinstance(image, ImageSource) else open_source(image)
-    labels = labels if isinstance(labels, ImageSource) else open_source(labels)
+    if labels is not None:
+        labels = labels if isinstance(labels, ImageSource) else open_source(labels)
+        segmentation = None
+    else:
+        segmentation = chunked_segmentation_settings(image, segmentation)
     if label_method not in ("mode", "nearest"):
         raise StoreError(f"unknown label downsampling {label_method!r}; choose 'nearest' or 'mode'")
-    if labels.spatial_shape != image.spatial_shape:
+    if labels is not None and labels.spatial_shape != image.spatial_shape:
         # Before anything is written, naming both files (the measurement would name neither).
         raise StoreError(
             f"{labels.location}: the labels (shape {labels.spatial_shape}) do not fit the image {image.location} "
             f"(spatial shape {image.spatial_shape}); the labels must be made from this image"
         )
-    folder = Path(store) / "images" / store_key(image.location, labels.location)
+    folder = Path(store) / "images" / store_key(image.location, SEGMENTED if labels is None else labels.location)
     wanted = {
         "version": MANIFEST_VERSION,
         "image": {"location": image.location, "identity": image.identity()},
-        "labels": {"location": labels.location, "identity": labels.identity()},
+        "labels": {"segmented": segmentation} if labels is None else {"location": labels.location, "identity": labels.identity()},
         "properties": None if properties is None else list(properties),
         "label_method": label_method,
     }
@@ -298,9 +375,9 @@ def prepare(
     try:
         if client is None:
             with dask_client(scheduler, n_workers=n_workers, memory_limit=memory_limit) as own:
-                manifest = _build(partial, image, labels, properties, label_method, own, chunks, wanted)
+                manifest = _build(partial, image, labels, properties, label_method, own, chunks, wanted, segmentation)
         else:
-            manifest = _build(partial, image, labels, properties, label_method, client, chunks, wanted)
+            manifest = _build(partial, image, labels, properties, label_method, client, chunks, wanted, segmentation)
         manifest["build_seconds"] = round(time.perf_counter() - started, 3)
         (partial / "manifest.json").write_text(json.dumps(manifest, indent=2))
         # Replace the old entry only once the new one is whole.
@@ -312,18 +389,87 @@ def prepare(
     return PreparedImage(folder, folder / "image.zarr", folder / "regions.parquet", manifest, reused=False)
 
 
-def _build(folder, image, labels, properties, label_method, client, chunks, manifest):
+def chunked_segmentation_settings(image: ImageSource, options: Mapping[str, object] | None) -> dict:
+    """Every segmentation setting of ``options`` for ``image`` (a source), as a store's manifest records them.
+
+    As :func:`regionscope.segmentation.segmentation_settings` (a channel name
+    resolved to its index), naming the image in any error; the options that
+    :func:`regionscope.chunked_segmentation.segment_chunked` cannot do are refused here, before any work.
+    """
+    from regionscope.segmentation import SegmentationError, segmentation_settings, uses_luminance
+
+    try:
+        settings = segmentation_settings(
+            options, channel_names=image.channel_names, luminance=uses_luminance(image, image.has_channels)
+        )
+    except SegmentationError as exc:
+        raise SegmentationError(f"{image.location}: {exc}") from exc
+    unsupported = [
+        text
+        for text, given in (
+            ("the local threshold", settings["method"] == "local"),
+            ("filling holes", settings["fill_holes"]),
+            ("splitting touching objects", settings["split_touching"]),
+        )
+        if given
+    ]
+    if unsupported:
+        raise SegmentationError(
+            f"{image.location}: {' and '.join(unsupported)} cannot be done chunk by chunk, as an image is segmented into "
+            "a store; segment without it (a global threshold), or give a label image"
+        )
+    settings.pop("block_size", None)  # the local threshold's only
+    return settings
+
+
+def _segment_into(group, image, settings, chunks, client):
+    """Segment ``image`` on ``client`` into ``group["0"]``: the label pyramid's level 0, as a dask array, and what was found."""
+    import dask
+    import dask.array as da
+
+    from regionscope.chunked import _default_chunks, _expand_chunks
+    from regionscope.chunked_segmentation import segment_chunked
+    from regionscope.segmentation import SegmentationError
+
+    side = chunks if chunks is not None else _default_chunks(image.chunks(0)[: image.spatial_ndim])
+    options = {key: settings[key] for key in ("method", "objects", "min_size", "clear_border", "channel")}
+    # segment_chunked computes its threshold and counts with dask.compute: on this client too.
+    with dask.config.set(scheduler=client.get):
+        try:
+            # Read in the segmentation's chunks (a rechunk of small tiles would double dask-image's large graph).
+            spatial = _expand_chunks(side, image.spatial_shape)
+            pixels = image.to_dask(0, chunks=spatial + tuple(image.shape[image.spatial_ndim :]))
+            result = segment_chunked(pixels, **options, multichannel=image.has_channels)
+        except SegmentationError as exc:
+            raise SegmentationError(f"{image.location}: {exc}") from exc
+    array = _write_level(group, "0", result.labels, client)
+    found = {"regions": result.n_regions, "threshold": result.threshold, "sample_step": result.sample_step}
+    return da.from_zarr(array), found
+
+
+def _build(folder, image, labels, properties, label_method, client, chunks, manifest, segmentation=None):
     import zarr
 
     from regionscope.chunked import measure_chunked
     from regionscope.progress import stage
 
+    root = zarr.open_group(str(folder / "image.zarr"), mode="w", zarr_format=2)
+    label_group = root.create_group("labels").create_group("labels")
+    root["labels"].attrs["labels"] = ["labels"]
+    if labels is None:
+        stage("segmenting")
+        label_array, found = _segment_into(label_group, image, segmentation, chunks, client)
+        label_axes = "".join(axis for axis in image.axes if axis in "ZYX")
+        label_spacing, written = image.spacing, 1
+    else:
+        label_array, found = labels, None
+        label_axes, label_spacing, written = labels.axes, labels.spacing, 0
+
     stage("measuring regions")
-    table = measure_chunked(labels, image, properties, chunks=chunks, client=client, channel_names=image.channel_names)
+    table = measure_chunked(label_array, image, properties, chunks=chunks, client=client, channel_names=image.channel_names)
     table.to_parquet(folder / "regions.parquet", index=False)
 
-    n_levels = _n_levels(labels.spatial_shape)
-    root = zarr.open_group(str(folder / "image.zarr"), mode="w", zarr_format=2)
+    n_levels = _n_levels(image.spatial_shape)
     stage("writing the image pyramid")
     image_levels = [image.to_dask(0)]
     for _ in range(n_levels - 1):
@@ -333,13 +479,13 @@ def _build(folder, image, labels, properties, label_method, client, chunks, mani
         root.attrs["omero"] = {"channels": [{"label": name} for name in image.channel_names]}
 
     stage("writing the label pyramid")
-    label_levels = [labels.to_dask(0)]
+    label_levels = [label_array if labels is None else labels.to_dask(0)]
     for _ in range(n_levels - 1):
         label_levels.append(_dask_label_level(label_levels[-1], label_method))
-    label_group = root.create_group("labels").create_group("labels")
-    root["labels"].attrs["labels"] = ["labels"]
-    _write_pyramid(label_group, label_levels, labels.axes, labels.spacing, client, "labels")
+    _write_pyramid(label_group, label_levels, label_axes, label_spacing, client, "labels", written=written)
     label_group.attrs["image-label"] = {"version": "0.4", "source": {"image": "../../"}, "method": label_method}
     manifest = dict(manifest)
     manifest.update({"complete": True, "levels": n_levels, "regions": len(table), "columns": list(table.columns)})
+    if found is not None:
+        manifest["segmentation"] = found  # what the settings found: the threshold and the sample it came from
     return manifest

@@ -221,20 +221,21 @@ def open_default(registry, image=None, labels=None, *, segmentation=None, channe
     return registry.open(image_data, label_array, name=name or "array", segmentation=segmentation)
 
 
-def open_from_store(registry, store, image_path, labels_path):
-    """Prepare (or reuse) the store entry of an image and its labels, and open its dataset.
+def open_from_store(registry, store, image_path, labels_path, *, segmentation=None):
+    """Prepare (or reuse) the store entry of an image and its labels (or of the image segmented), and open its dataset.
 
     The command line's progress bar names the stages; a reused entry says so on stderr.
     """
     from regionscope.progress import stages
     from regionscope.store import StoreError, prepare
 
-    if image_path is None or labels_path is None:
-        raise StoreError("--store needs an image and its labels (--labels MASK); segmenting into a store is not available yet")
-    with stages("checking the store", 6):
-        entry = prepare(store, image_path, labels_path)
+    if image_path is None:
+        raise StoreError("--store needs an image (IMAGE); the coins sample is not prepared into a store")
+    with stages("checking the store", 6 + (labels_path is None)):
+        entry = prepare(store, image_path, labels_path, segmentation=None if labels_path is not None else segmentation)
     if entry.reused:
-        print(f"regionscope: {entry.folder} reused: the image and labels are unchanged", file=sys.stderr, flush=True)
+        inputs = "the image and labels are" if labels_path is not None else "the image and the segmentation settings are"
+        print(f"regionscope: {entry.folder} reused: {inputs} unchanged", file=sys.stderr, flush=True)
     with stages("reading the store", 2):
         return registry.open_prepared(entry, name=Path(str(image_path)).name)
 
@@ -279,7 +280,7 @@ def serve_files(
     session = read_session(session_path) if session_path else None
     registry = DatasetRegistry()
     if store is not None:
-        dataset = open_from_store(registry, store, image_path, labels_path)
+        dataset = open_from_store(registry, store, image_path, labels_path, segmentation=segmentation)
     else:
         with stages("reading", 3 if labels_path is not None else 4):
             dataset = open_default(registry, image_path, labels_path, segmentation=segmentation, pixel_size=pixel_size)
