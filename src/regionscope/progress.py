@@ -78,11 +78,21 @@ def stages(first: str, total: int, *, enabled: bool | None = None) -> Iterator[t
         bar_format="regionscope: {desc} ({n}/{total} done, {elapsed})",
     )
     token = _active_bar.set(bar)
+    try:
+        # tqdm redraws only on updates; a long single stage (segmenting a
+        # 4096² image) would look frozen without the ticking.
+        with _ticking(bar):
+            yield bar
+    finally:
+        _active_bar.reset(token)
+
+
+@contextmanager
+def _ticking(bar):
+    """Redraw ``bar`` every REFRESH_SECONDS from a thread while the block runs, then close it."""
     stop = threading.Event()
     ticker = None
     if not bar.disable:
-        # tqdm redraws only on updates; a long single stage (segmenting a
-        # 4096² image) would look frozen without this.
         ticker = threading.Thread(target=_tick, args=(bar, stop), name="regionscope-progress", daemon=True)
         ticker.start()
     try:
@@ -91,7 +101,6 @@ def stages(first: str, total: int, *, enabled: bool | None = None) -> Iterator[t
         stop.set()
         if ticker is not None:
             ticker.join()
-        _active_bar.reset(token)
         bar.close()
 
 
@@ -143,16 +152,6 @@ def count_bar(total: int, description: str, *, unit: str = "image", enabled: boo
         dynamic_ncols=True,
         bar_format=f"regionscope: {{desc}} {{n_fmt}}/{{total_fmt}} {unit}s |{{bar:20}}| {{elapsed}} elapsed, {{remaining}} left{{postfix}}",
     )
-    stop = threading.Event()
-    ticker = None
-    if not bar.disable:
-        # The first image may take a while (workers starting): keep the elapsed time moving.
-        ticker = threading.Thread(target=_tick, args=(bar, stop), name="regionscope-progress", daemon=True)
-        ticker.start()
-    try:
+    # The first image may take a while (workers starting): the ticking keeps the elapsed time moving.
+    with _ticking(bar):
         yield bar
-    finally:
-        stop.set()
-        if ticker is not None:
-            ticker.join()
-        bar.close()

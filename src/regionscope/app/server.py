@@ -302,12 +302,17 @@ def serve_files(
             _announce(dataset, access, host)
             app.run(host=host, port=port, debug=True, use_reloader=False)
         else:
-            server = _waitress(app, host, port)
-            access.port = int(server.effective_port)
-            _announce(dataset, access, host)
-            server.run()
+            _run_waitress(app, dataset, access, host, port)
     finally:
         close_app(app)
+
+
+def _run_waitress(app, dataset, access, host, port):
+    """Serve ``app`` with waitress until interrupted, after saying where (the port may be chosen by the system)."""
+    server = _waitress(app, host, port)
+    access.port = int(server.effective_port)
+    _announce(dataset, access, host)
+    server.run()
 
 
 def project_app(folder, *, access=None):
@@ -331,10 +336,7 @@ def serve_project(folder, *, host="127.0.0.1", port=8050, auth_file=None, no_aut
     access = access_for(host, auth_file=auth_file, no_auth=no_auth, debug=False)
     app, dataset = project_app(folder, access=access)
     try:
-        server = _waitress(app, host, port)
-        access.port = int(server.effective_port)
-        _announce(dataset, access, host)
-        server.run()
+        _run_waitress(app, dataset, access, host, port)
     finally:
         close_app(app)
 
