@@ -699,10 +699,19 @@ def automatic_store(args):
     of being read whole and measured at every open; below it, and for options a store cannot take
     (then with a warning), None.
     """
+    from regionscope.limits import image_byte_budget
     from regionscope.store import large_image_pixels
 
     pixels = large_image_pixels(args.image)
     if pixels is None:
+        return None
+    from regionscope.sources import open_source
+
+    with open_source(args.image) as source:
+        decoded = source.nbytes()
+    if decoded > image_byte_budget(args.max_image_bytes):
+        # The viewer still holds the shown image whole (windows come with whole slides, part 2):
+        # an image over the budget is refused by the reader, with its message and how to raise it.
         return None
     blocking = [option for option, given in (("--pixel-size", args.pixel_size),) if given]
     if not args.labels:

@@ -59,7 +59,7 @@ def two_explorers(tmp_path_factory):
 def test_the_ids_of_two_explorers_do_not_collide(two_explorers):
     _server, left, right = two_explorers
     left_ids, right_ids = component_ids(left.layout()), component_ids(right.layout())
-    assert len(left_ids) == len(set(left_ids)) == 88  # no two components share an id
+    assert len(left_ids) == len(set(left_ids)) == 91  # no two components share an id
     assert set(left_ids) <= set(left.ids) and set(right_ids) <= set(right.ids)  # each only its own
     assert all(i.startswith("left-rs-") for i in left_ids) and all(i.startswith("right-rs-") for i in right_ids)
     assert not set(left_ids) & set(right_ids)

@@ -5,7 +5,7 @@ Registered by :class:`regionscope.app.explorer.Explorer` (the callback graph is 
 
 from __future__ import annotations
 
-from dash import Input, Output, ctx, no_update
+from dash import Input, Output
 
 from regionscope.app.display import json_labels
 from regionscope.app.stores import QueryResult
@@ -65,8 +65,9 @@ def register(explorer):
     def run_query(text, store, _classes, _model):
         if not isinstance(text, str) or not text.strip():
             return query_result(None, text, None)
-        if ctx.triggered_id in (ids.CLASSES, ids.MODEL) and "class" not in text and "predicted_" not in text:
-            return no_update, no_update, no_update  # new classes or predictions do not change this query's rows
+        # Run again whatever fired (new classes or predictions too): Dash drops an answer whose
+        # inputs changed on its way and asks again with only the newest trigger, so a skip here
+        # could leave the query unapplied. A query costs milliseconds.
         dataset = explorer.dataset_of(store)
         table = explorer.table_of(dataset) if "predicted_" in text else dataset.table
         return query_result(dataset, text, lambda: explorer.annotations.assignments(dataset.id), table)

@@ -267,15 +267,17 @@ def register(explorer):
         dataset = dataset_of(store)
         unchanged = (no_update,) * 5
         placeholders = ("", "")
-        if ctx.triggered_id == ids.COLOR_BY:
+        # Computed whichever input fired: Dash drops an answer whose inputs changed while it was
+        # on its way and asks again with only the newest trigger, so skipping on "only the classes
+        # changed" could leave the page without colours. An unchanged key redraws nothing.
+        triggers = set(ctx.triggered_prop_ids.values())
+        if ids.COLOR_BY in triggers:
             low = high = None  # a range set for one property means nothing for another
-        limits_shown = (low, high) if ctx.triggered_id == ids.COLOR_BY else (no_update, no_update)
+        limits_shown = (low, high) if ids.COLOR_BY in triggers else (no_update, no_update)
         predicted = color_by in PREDICTED
         by_class = color_by in ("class", "predicted_class")
-        if ctx.triggered_id == ids.CLASSES and (not by_class or (classes and classes.get("dataset") != dataset.id)):
-            return unchanged  # classes do not change these colours
-        if ctx.triggered_id == ids.MODEL and not predicted:
-            return unchanged
+        if by_class and classes and classes.get("dataset") != dataset.id:
+            return unchanged  # another dataset's classes (the page is switching)
         revision = (classes or {}).get("revision") if by_class else f"{low}:{high}"
         if predicted:
             revision = f"{revision}:{(model or {}).get('id')}"
