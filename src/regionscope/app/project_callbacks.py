@@ -110,6 +110,12 @@ def project_summary(project, text, by="image"):
     (pandas.DataFrame, str)
         The summary (:func:`regionscope.summary.summarize`) and the query's error ("" when none).
     """
+    (summary,), error = project_summaries(project, text, [by])
+    return summary, error
+
+
+def project_summaries(project, text, groupings):
+    """:func:`project_summary` by each of ``groupings``, reading the classes and filtering once."""
     regions = project.regions
     classes = project_classes_by_row(project)
     shown, error = None, ""
@@ -119,7 +125,8 @@ def project_summary(project, text, by="image"):
             shown = filter_mask(table, parse_filter(text))
         except RegionscopeError as exc:
             error = str(exc)
-    return summarize(regions, by, shown=shown, classes=classes if classes.notna().any() else None), error
+    given = classes if classes.notna().any() else None
+    return [summarize(regions, by, shown=shown, classes=given) for by in groupings], error
 
 
 def gallery_cards(ids, project):
@@ -318,8 +325,7 @@ def register(explorer):
         from regionscope.app.grid import column_defs
 
         by = by if by in choices else "image"
-        per_image, _ = project_summary(project, text, "image")
-        summary = per_image if by == "image" else project_summary(project, text, by)[0]
+        (per_image, summary), _ = project_summaries(project, text, ["image", by])
         current = explorer.dataset_of(store).name
         looks = ["rs-card rs-current" if name == current else "rs-card" for name in every]
         return card_counts(per_image, measured), looks, summary.to_dict("records"), column_defs(summary), choices
